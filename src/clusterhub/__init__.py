@@ -1,0 +1,1 @@
+"""ClusterHub: the innovation-cluster SME support hub."""

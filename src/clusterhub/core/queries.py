@@ -1,0 +1,79 @@
+"""Named reads of the directory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from .models import Cluster, Expert, Organisation, Region, Role, TechField, role_of
+
+
+def region_q(value: str, prefix: str = "region") -> Q:
+    """Match a region by code or Korean short name."""
+    return Q(**{f"{prefix}__code": value}) | Q(**{f"{prefix}__short_name": value})
+
+
+def field_ids_with_descendants(external_id: str) -> list[int]:
+    """A field and everything under it (the taxonomy is shallow: walk it level by level)."""
+    ids = list(TechField.objects.filter(external_id=external_id).values_list("pk", flat=True))
+    frontier = list(ids)
+    while frontier:
+        frontier = list(TechField.objects.filter(parent_id__in=frontier)
+                        .values_list("pk", flat=True))
+        ids.extend(frontier)
+    return ids
+
+
+def directory_organisations(q: str = "", kind: str = "", region: str = "", field: str = "",
+                            sme: bool | None = None) -> QuerySet[Organisation]:
+    qs = Organisation.objects.all()
+    if q:
+        qs = qs.search(q)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if region:
+        qs = qs.filter(region_q(region))
+    if field:
+        qs = qs.filter(fields__in=field_ids_with_descendants(field)).distinct()
+    if sme is not None:
+        qs = qs.filter(is_sme=sme)
+    return qs.order_by("name", "pk")
+
+
+def directory_experts(q: str = "", field: str = "", region: str = "",
+                      organisation: str = "") -> QuerySet[Expert]:
+    qs = Expert.objects.select_related("organisation").prefetch_related("fields")
+    if q:
+        qs = qs.search(q)
+    if field:
+        qs = qs.filter(fields__in=field_ids_with_descendants(field)).distinct()
+    if region:
+        qs = qs.filter(region_q(region, "organisation__region"))
+    if organisation:
+        qs = qs.filter(organisation__external_id=organisation)
+    return qs.order_by("name", "pk")
+
+
+def can_see_firm_figures(user: Any, firm: Organisation) -> bool:
+    """A firm's business figures: its own members, coordinators, admins and analysts."""
+    role = role_of(user)
+    if role in (Role.ADMIN, Role.ANALYST, Role.COORDINATOR):
+        return True
+    return role == Role.SME and user.profile.organisation_id == firm.pk
+
+
+def hub_figures() -> dict[str, int]:
+    """The numbers on the home page."""
+    from clusterhub.support.models import OPEN_STATUSES, SolvedCase, SupportRequest
+
+    return {
+        "regions": Region.objects.count(),
+        "clusters": Cluster.objects.count(),
+        "support_organisations": Organisation.objects.support_providers().count(),
+        "smes": Organisation.objects.filter(is_sme=True).count(),
+        "experts": Expert.objects.count(),
+        "open_requests": SupportRequest.objects.filter(status__in=OPEN_STATUSES).count(),
+        "closed_requests": SupportRequest.objects.filter(status="closed").count(),
+        "solved_cases": SolvedCase.objects.published().count(),
+    }
