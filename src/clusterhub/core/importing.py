@@ -155,7 +155,8 @@ def _validate_line(path: str, lineno: int, text: str) -> tuple[str, str, dict[st
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise RecordError(path, lineno, None, f"malformed JSON: {exc.msg} (column {exc.colno})")
+        raise RecordError(path, lineno, None,
+                          f"malformed JSON: {exc.msg} (column {exc.colno})") from None
     if not isinstance(data, dict):
         raise RecordError(path, lineno, None, "a record must be a JSON object")
     rtype = data.pop("type", None)

@@ -4,7 +4,7 @@ cross-cutting records (accounts' roles, API tokens, audit events, notifications)
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -12,9 +12,6 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-
-if TYPE_CHECKING:
-    from django.contrib.auth.models import User
 
 
 class Region(models.Model):
@@ -160,9 +157,6 @@ class Organisation(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def get_absolute_url(self) -> str:
-        return reverse("organisation", args=[self.pk])
-
     def save(self, *args: object, **kwargs: object) -> None:
         from .sme import is_sme
 
@@ -171,6 +165,9 @@ class Organisation(models.Model):
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "is_sme"}  # type: ignore[misc]
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def get_absolute_url(self) -> str:
+        return reverse("organisation", args=[self.pk])
 
 
 class Cluster(models.Model):
@@ -342,7 +339,7 @@ class Notification(models.Model):
         return self.subject
 
 
-def role_of(user: User | None) -> str | None:
+def role_of(user: Any) -> str | None:
     """The hub role of a user (None for anonymous or a user without a profile)."""
     if user is None or not user.is_authenticated:
         return None

@@ -37,7 +37,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def organisation_list(request: HttpRequest) -> HttpResponse:
     params = {k: request.GET.get(k, "").strip() for k in ("q", "kind", "region", "field")}
-    qs = directory_organisations(**params).select_related("region", "parent")
+    qs = directory_organisations(q=params["q"], kind=params["kind"], region=params["region"],
+                                 field=params["field"]).select_related("region", "parent")
     page = _page(request, qs)
     context = {"page": page, "params": params, **_filter_choices()}
     template = "core/_organisation_rows.html" if request.headers.get("HX-Request") \

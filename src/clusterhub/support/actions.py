@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -424,9 +424,8 @@ def close(actor: Any, req: SupportRequest, note: str = "") -> SupportRequest:
 
         def schedule() -> None:
             for fu in follow_ups:
-                run_after = timezone.make_aware(
-                    timezone.datetime.combine(fu.due_on, timezone.datetime.min.time())
-                ) + timedelta(hours=9)
+                # 09:00 local time on the due day
+                run_after = timezone.make_aware(datetime.combine(fu.due_on, time(9, 0)))
                 result = send_follow_up.using(run_after=run_after).enqueue(fu.pk)
                 FollowUp.objects.filter(pk=fu.pk).update(task_id=str(result.id))
 

@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from .models import Assignment, Attachment, FollowUp, Outcome, RequestEvent, SolvedCase, SupportRequest, WorkLog
+from .models import (
+    Assignment,
+    Attachment,
+    FollowUp,
+    Outcome,
+    RequestEvent,
+    SolvedCase,
+    SupportRequest,
+    WorkLog,
+)
 
 
 class EventInline(admin.TabularInline):

@@ -103,6 +103,11 @@ class CaseOut(Schema):
     fields: list[str]
 
 
+def _user(request: HttpRequest) -> Any:
+    """The token's user (set by the bearer authentication)."""
+    return request.auth  # type: ignore[attr-defined]
+
+
 def request_out(req: Any, detail: bool = False) -> dict[str, Any]:
     data = {
         "id": req.pk, "title": req.title, "description": req.description,
@@ -153,7 +158,7 @@ def _support_org(value: str | None) -> Organisation | None:
 
 @router.post("/requests", response={201: RequestOut}, auth=bearer)
 def create_request(request: HttpRequest, payload: RequestIn) -> Any:
-    user = request.auth
+    user = _user(request)
     req = actions.submit_request(
         user, title=payload.title, description=payload.description,
         support_type=payload.support_type, region=_region(payload.region),
@@ -166,7 +171,7 @@ def create_request(request: HttpRequest, payload: RequestIn) -> Any:
 @router.get("/requests", response=list[RequestOut], auth=bearer)
 @paginate(LimitOffsetPagination)
 def list_requests(request: HttpRequest, status: str = "") -> Any:
-    qs = request_list(request.auth)
+    qs = request_list(_user(request))
     if status:
         qs = qs.filter(status=status)
     from clusterhub.core.api import Mapped  # noqa: I001
@@ -176,12 +181,12 @@ def list_requests(request: HttpRequest, status: str = "") -> Any:
 
 @router.get("/requests/{request_id}", response=RequestOut, auth=bearer)
 def get_request(request: HttpRequest, request_id: int) -> Any:
-    return request_out(get_request_for_user(request.auth, request_id), detail=True)
+    return request_out(get_request_for_user(_user(request), request_id), detail=True)
 
 
 @router.post("/requests/{request_id}/transitions", response=RequestOut, auth=bearer)
 def transition(request: HttpRequest, request_id: int, payload: TransitionIn) -> Any:
-    user = request.auth
+    user = _user(request)
     req = get_request_for_user(user, request_id)
     a = payload.action
     if a == "triage":

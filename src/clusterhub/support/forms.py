@@ -25,7 +25,7 @@ class RequestForm(forms.Form):
         help_text=_("Describe the problem in your own words: part, material, symptoms, numbers."),
     )
     support_type = forms.ChoiceField(label=_("Support type"), choices=SupportType.choices)
-    fields = forms.ModelMultipleChoiceField(
+    fields = forms.ModelMultipleChoiceField(  # type: ignore[assignment]
         label=_("Technology fields"), queryset=TechField.objects.none(), required=False,
         widget=forms.SelectMultiple(attrs={"size": 6}),
     )
@@ -40,13 +40,13 @@ class RequestForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["fields"].queryset = _field_choices()  # type: ignore[attr-defined]
+        self.fields["fields"].queryset = _field_choices()  # type: ignore[index]
 
 
 class TriageForm(forms.Form):
     support_type = forms.ChoiceField(label=_("Support type"), choices=SupportType.choices)
-    fields = forms.ModelMultipleChoiceField(label=_("Technology fields"),
-                                            queryset=TechField.objects.none(), required=False)
+    fields = forms.ModelMultipleChoiceField(  # type: ignore[assignment]
+        label=_("Technology fields"), queryset=TechField.objects.none(), required=False)
     routed_to = forms.ModelChoiceField(
         label=_("Route to"), required=False,
         queryset=Organisation.objects.exclude(kind="firm").order_by("name"),
@@ -55,7 +55,7 @@ class TriageForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["fields"].queryset = _field_choices()  # type: ignore[attr-defined]
+        self.fields["fields"].queryset = _field_choices()  # type: ignore[index]
 
 
 class AssignForm(forms.Form):

@@ -15,6 +15,7 @@ from .models import (
     Attachment,
     SolvedCase,
     SupportRequest,
+    SupportRequestQuerySet,
 )
 
 
@@ -35,16 +36,16 @@ def get_attachment_for_user(user: Any, request_pk: int, pk: int) -> Attachment:
     return att
 
 
-def request_list(user: Any) -> QuerySet[SupportRequest]:
+def request_list(user: Any) -> SupportRequestQuerySet:
     """The list page's rows with what they show, in a fixed number of queries."""
-    return (SupportRequest.objects.for_user(user).with_overdue_flags()
+    return (SupportRequest.objects.for_user(user).with_overdue_flags()  # type: ignore[no-any-return]
             .select_related("firm", "region", "routed_to")
             .prefetch_related(Prefetch("fields", queryset=TechField.objects.only("name")))
             .order_by("-created_at", "-id"))
 
 
 def coordinator_queue(user: Any, status: str = "", overdue: bool = False, support_type: str = "",
-                      field: str = "", q: str = "") -> QuerySet[SupportRequest]:
+                      field: str = "", q: str = "") -> SupportRequestQuerySet:
     qs = request_list(user)
     if status == "open" or not status:
         qs = qs.open()

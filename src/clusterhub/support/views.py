@@ -42,8 +42,10 @@ from .queries import (
     get_request_for_user,
     man_months,
     published_cases,
-    request_list as visible_requests,
     similar_cases,
+)
+from .queries import (
+    request_list as visible_requests,
 )
 
 PAGE_SIZE = 25

@@ -44,7 +44,7 @@ class Command(BaseCommand):
             user = create_user(None, options["username"], options["role"], org,
                                email=options["email"], password=password or None)
         except ActionRefused as exc:
-            raise CommandError(f"--{exc.field}: {exc.message}" if exc.field else exc.message)
+            raise CommandError(f"--{exc.field}: {exc.message}" if exc.field else exc.message) from None
         if options.get("expert"):
             from clusterhub.core.models import Expert
 
