@@ -15,6 +15,8 @@ os.environ.setdefault("CLUSTERHUB_DATA_DIR", tempfile.mkdtemp(prefix="clusterhub
 def _isolated_media(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "uploads"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Personas have passwords; PBKDF2 would spend seconds per test hashing them.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -135,6 +135,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns on every request when it is missing
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -162,6 +163,7 @@ CLUSTERHUB_SME_RULE = os.environ.get("CLUSTERHUB_SME_RULE", "clusterhub.core.sme
 CLUSTERHUB_SLA_FIRST_CONTACT_WORKING_DAYS = env_int("CLUSTERHUB_SLA_FIRST_CONTACT_DAYS", 3)
 CLUSTERHUB_SLA_PLAN_DAYS = env_int("CLUSTERHUB_SLA_PLAN_DAYS", 21)
 CLUSTERHUB_FOLLOW_UP_MONTHS = [int(m) for m in env_list("CLUSTERHUB_FOLLOW_UP_MONTHS", "3,6,12")]
+
 
 LOGGING = {
     "version": 1,

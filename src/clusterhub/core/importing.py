@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, TextIO
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Count
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -162,7 +162,7 @@ def _validate_line(path: str, lineno: int, text: str) -> tuple[str, str, dict[st
     rtype = data.pop("type", None)
     if not rtype:
         raise RecordError(path, lineno, "type", "missing")
-    if rtype not in REGISTRY:
+    if not isinstance(rtype, str) or rtype not in REGISTRY:
         known = ", ".join(sorted(REGISTRY))
         raise RecordError(path, lineno, "type", f"unknown type '{rtype}' (known: {known})")
     try:
@@ -182,32 +182,35 @@ def _validate_line(path: str, lineno: int, text: str) -> tuple[str, str, dict[st
 def _stage(paths: Iterable[Path | str], batch: str, progress: Progress) -> None:
     from .models import ImportStaging
 
-    buffer: list[ImportStaging] = []
+    fields = ["batch", "seq", "type", "ext_id", "file", "line", "data", "done"]
+    json_field = ImportStaging._meta.get_field("data")
+    buffer: list[tuple[Any, ...]] = []
     seq = 0
     for path in paths:
         name = str(path)
         try:
-            handle = open(path, encoding="utf-8")  # noqa: SIM115 - closed below
+            handle = open(path, "rb")  # noqa: SIM115 - closed below
         except OSError as exc:
             raise RecordError(name, None, None, f"cannot read: {exc.strerror}") from None
         with handle:
-            lineno = 0
-            try:
-                for lineno, text in enumerate(handle, start=1):  # noqa: B007
-                    if not text.strip():
-                        continue
-                    rtype, ext_id, data = _validate_line(name, lineno, text)
-                    seq += 1
-                    buffer.append(ImportStaging(batch=batch, seq=seq, type=rtype,
-                                                ext_id=ext_id, file=name, line=lineno, data=data))
-                    if len(buffer) >= CHUNK:
-                        ImportStaging.objects.bulk_create(buffer)
-                        progress.step("validated", len(buffer))
-                        buffer = []
-            except UnicodeDecodeError:
-                raise RecordError(name, lineno + 1, None, "not UTF-8 text") from None
+            # Decode line by line (not in buffered blocks) so that an error names its own line.
+            for lineno, raw in enumerate(handle, start=1):
+                try:
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise RecordError(name, lineno, None, "not UTF-8 text") from None
+                if not text.strip():
+                    continue
+                rtype, ext_id, data = _validate_line(name, lineno, text)
+                seq += 1
+                buffer.append((batch, seq, rtype, ext_id, name, lineno,
+                               json_field.get_db_prep_save(data, connection), False))
+                if len(buffer) >= CHUNK:
+                    _insert_rows(ImportStaging, fields, buffer)
+                    progress.step("validated", len(buffer))
+                    buffer = []
     if buffer:
-        ImportStaging.objects.bulk_create(buffer)
+        _insert_rows(ImportStaging, fields, buffer)
         progress.step("validated", len(buffer))
     duplicate = (
         ImportStaging.objects.filter(batch=batch).values("type", "ext_id")
@@ -225,7 +228,10 @@ def _stage(paths: Iterable[Path | str], batch: str, progress: Progress) -> None:
 def _chunks(qs: models.QuerySet[Any]) -> Iterator[list[Any]]:
     last = 0
     while True:
-        chunk = list(qs.filter(seq__gt=last).order_by("seq")[:CHUNK])
+        # Named tuples, not model instances: building 2,000 instances a chunk was a tenth of
+        # the import's time (docs/benchmarks.md).
+        chunk = list(qs.filter(seq__gt=last).order_by("seq")
+                     .values_list("pk", "seq", "file", "line", "data", named=True)[:CHUNK])
         if not chunk:
             return
         yield chunk
@@ -235,7 +241,10 @@ def _chunks(qs: models.QuerySet[Any]) -> Iterator[list[Any]]:
 def _write_type(rtype: RecordType, batch: str, result: ImportResult, progress: Progress) -> None:
     from .models import ImportStaging
 
-    staged = ImportStaging.objects.filter(batch=batch, type=rtype.name, done=False)
+    # `done__in=[False]`, not `done=False`: Django writes the latter as `NOT done`, which SQLite
+    # cannot match to the (batch, type, done, seq) index, so that every chunk read and sorted all
+    # of the type's staged rows (quadratic: 0.3 s a chunk at a million lines, benchmarks.md).
+    staged = ImportStaging.objects.filter(batch=batch, type=rtype.name, done__in=[False])
     self_refs = rtype.self_refs
     while True:
         progressed = 0
@@ -301,12 +310,12 @@ def _write_chunk(
     rows = []
     given: set[str] = set()
     for st, rec, resolved in ready:
-        values = rtype.row(rec, resolved)
-        given.update(values)
         try:
+            values = rtype.row(rec, resolved)
             rows.append(model(**{rtype.key_field: rec.id, **values}))
         except FieldProblem as exc:
             raise RecordError(st.file, st.line, exc.field, str(exc)) from None
+        given.update(values)
     existing = rtype.lookup({rec.id for _st, rec, _r in ready})
     update_fields = [
         f.name for f in model._meta.concrete_fields
@@ -324,18 +333,34 @@ def _write_chunk(
         through = m2m.remote_field.through  # type: ignore[union-attr]
         src = m2m.m2m_field_name()  # type: ignore[union-attr]
         dst = m2m.m2m_reverse_field_name()  # type: ignore[union-attr]
-        ids = [pks[rec.id] for _st, rec, _r in ready]
-        through._default_manager.filter(**{f"{src}__in": ids}).delete()
-        through._default_manager.bulk_create(
-            [through(**{f"{src}_id": pks[rec.id], f"{dst}_id": target})
-             for _st, rec, resolved in ready for target in resolved[fname]]
-        )
+        if existing:  # rows written before this import: replace their links
+            ids = [pks[key] for key in existing]
+            through._default_manager.filter(**{f"{src}__in": ids}).delete()
+        _insert_rows(through, [src, dst], [(pks[rec.id], target)
+                                           for _st, rec, resolved in ready
+                                           for target in resolved[fname]])
     ImportStaging.objects.filter(pk__in=[st.pk for st, _rec, _r in ready]).update(done=True)
     rtype.after_write(list(pks.values()))
     result.counts[rtype.name] = result.counts.get(rtype.name, 0) + len(ready)
     result.created += len(ready) - len(existing)
     result.updated += len(existing)
     return len(ready)
+
+
+def _insert_rows(model: type[models.Model], fields: list[str], rows: list[tuple[Any, ...]]
+                 ) -> None:
+    """Rows of database-ready values, inserted as they are. For staged records and link rows:
+    building a model instance per row and bulk_create's per-value work took about a third of
+    the import's time (docs/benchmarks.md)."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})",  # noqa: S608
+            rows)
 
 
 def import_files(paths: Iterable[Path | str], stream: TextIO | None = None) -> ImportResult:
@@ -355,11 +380,15 @@ def import_files(paths: Iterable[Path | str], stream: TextIO | None = None) -> I
 
 
 def export_records(type_name: str) -> Iterator[dict[str, Any]]:
-    """Every record of a type, as import takes it."""
+    """Every record of a type, as import takes it, ordered by external id.
+
+    Not by primary key: an import writes records whose self-references point later in a chunk
+    after the others, so pk order would change on every export/import round trip."""
     if type_name not in REGISTRY:
         raise KeyError(type_name)
     rtype = REGISTRY[type_name]
-    for obj in rtype.export_queryset().iterator(chunk_size=CHUNK):
+    qs = rtype.export_queryset().order_by(rtype.key_field)
+    for obj in qs.iterator(chunk_size=CHUNK):
         yield {"type": rtype.name, "id": getattr(obj, rtype.key_field), **rtype.to_record(obj)}
 
 

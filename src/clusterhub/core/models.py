@@ -4,14 +4,17 @@ cross-cutting records (accounts' roles, API tokens, audit events, notifications)
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 from django.conf import settings
-from django.db import models
-from django.db.models import Q
+from django.db import connection, models
+from django.db.models import GeneratedField, Q, Value
+from django.db.models.functions import Cast, Concat, Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Region(models.Model):
@@ -50,6 +53,44 @@ class TechField(models.Model):
         return self.name
 
 
+def json_text_q(lookup: str, word: str) -> Q:
+    """`lookup`__icontains `word` for a JSONField. SQLite stores JSON with \\uXXXX escapes for
+    non-ASCII text (PostgreSQL does not), so Korean words are also matched in escaped form."""
+    q = Q(**{f"{lookup}__icontains": word})
+    escaped = json.dumps(word)[1:-1]
+    if escaped != word:
+        q |= Q(**{f"{lookup}__icontains": escaped})
+    return q
+
+
+def searchable_text(*columns: str) -> GeneratedField:
+    """A column the database keeps: the given columns as one lower-cased text (JSON as its
+    text), which a directory search matches words in (`search_text_q`).
+
+    One LIKE on one column per word: matching name, name_en and the JSON keywords one by one
+    (casting JSON to text on PostgreSQL, the escaped form too on SQLite) was too slow at 100,000
+    organisations (docs/benchmarks.md)."""
+    parts: list[Any] = []
+    for column in columns:
+        parts += [Cast(column, models.TextField()), Value(" ", models.TextField())]
+    return GeneratedField(expression=Lower(Concat(*parts[:-1], output_field=models.TextField())),
+                          output_field=models.TextField(), db_persist=True)
+
+
+def search_text_q(word: str) -> Q:
+    """`search_text` contains `word`, ignoring case as the icontains lookup does."""
+    if connection.vendor == "sqlite":
+        # SQLite's lower() and LIKE fold ASCII only, and its JSON text keeps non-ASCII
+        # characters \uXXXX-escaped: match the word as given and in that form.
+        forms = {word, json.dumps(word)[1:-1]}
+    else:
+        forms = {word.lower()}
+    q = Q()
+    for form in sorted(forms):
+        q |= Q(search_text__contains=form)
+    return q
+
+
 class OrganisationQuerySet(models.QuerySet["Organisation"]):
     def for_public_display(self) -> OrganisationQuerySet:
         """The public directory: everything but private firm figures (which views omit)."""
@@ -62,11 +103,10 @@ class OrganisationQuerySet(models.QuerySet["Organisation"]):
         return self.filter(kind=Organisation.Kind.FIRM)
 
     def search(self, text: str) -> OrganisationQuerySet:
+        """Every word in the name, the English name or a keyword (case-insensitive)."""
         qs = self
         for word in text.split():
-            qs = qs.filter(
-                Q(name__icontains=word) | Q(name_en__icontains=word) | Q(keywords__icontains=word)
-            )
+            qs = qs.filter(search_text_q(word))
         return qs
 
 
@@ -136,6 +176,7 @@ class Organisation(models.Model):
     budget_2006_eok = models.DecimalField(max_digits=10, decimal_places=1, null=True, blank=True)
     source = models.CharField(_("source"), max_length=200, blank=True)
     note = models.TextField(_("note"), blank=True)
+    search_text = searchable_text("name", "name_en", "keywords")
 
     objects = OrganisationQuerySet.as_manager()
 
@@ -152,7 +193,11 @@ class Organisation(models.Model):
                 condition=~Q(parent=models.F("id")), name="organisation_not_own_parent"
             ),
         ]
-        indexes = [models.Index(fields=["kind", "region"])]
+        indexes = [
+            models.Index(fields=["kind", "region"]),
+            # "Firms" (99% of rows) in name order, read off the index, not sorted (benchmarks.md).
+            models.Index(fields=["kind", "name"]),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -197,12 +242,11 @@ class Cluster(models.Model):
 
 class ExpertQuerySet(models.QuerySet["Expert"]):
     def search(self, text: str) -> ExpertQuerySet:
+        """Every word in the name, a keyword, the biography or the organisation's name."""
         qs = self
         for word in text.split():
-            qs = qs.filter(
-                Q(name__icontains=word) | Q(keywords__icontains=word) | Q(bio__icontains=word)
-                | Q(organisation__name__icontains=word)
-            )
+            orgs = Organisation.objects.filter(name__icontains=word).values("pk")
+            qs = qs.filter(search_text_q(word) | Q(organisation__in=orgs))
         return qs
 
 
@@ -211,7 +255,7 @@ class Expert(models.Model):
 
     external_id = models.CharField(max_length=64, unique=True)
     name = models.CharField(_("name"), max_length=80, db_index=True)
-    title = models.CharField(_("title"), max_length=80, blank=True)
+    title = models.CharField(pgettext_lazy("job title", "title"), max_length=80, blank=True)
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="experts"
     )
@@ -227,6 +271,7 @@ class Expert(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="expert",
     )
+    search_text = searchable_text("name", "keywords", "bio")
 
     objects = ExpertQuerySet.as_manager()
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Value
+from django.db.models.functions import Concat
 
 from .models import Cluster, Expert, Organisation, Region, Role, TechField, role_of
 
@@ -12,6 +13,13 @@ from .models import Cluster, Expert, Organisation, Region, Role, TechField, role
 def region_q(value: str, prefix: str = "region") -> Q:
     """Match a region by code or Korean short name."""
     return Q(**{f"{prefix}__code": value}) | Q(**{f"{prefix}__short_name": value})
+
+
+def region_pks(value: str) -> list[int]:
+    """The region named by code or Korean short name, as primary keys: filtering on these lets
+    the planner use the (kind, region) index, where a join on either name cannot."""
+    return list(Region.objects.filter(Q(code=value) | Q(short_name=value))
+                .values_list("pk", flat=True))
 
 
 def field_ids_with_descendants(external_id: str) -> list[int]:
@@ -25,6 +33,24 @@ def field_ids_with_descendants(external_id: str) -> list[int]:
     return ids
 
 
+def _having_field(qs: QuerySet[Any], field: str) -> QuerySet[Any]:
+    """Rows tagged with a field or one of its descendants: a semi-join on the link table, not a
+    join plus DISTINCT over every column (which sorted whole rows: docs/benchmarks.md)."""
+    m2m = qs.model._meta.get_field("fields")
+    through = m2m.remote_field.through  # type: ignore[union-attr]
+    owner = f"{m2m.m2m_field_name()}_id"  # type: ignore[union-attr]
+    ids = field_ids_with_descendants(field)
+    return qs.filter(pk__in=through.objects.filter(techfield_id__in=ids).values(owner))
+
+
+def _unindexed(column: str) -> Concat:
+    """`column` as an expression no index serves. A text search scans the table anyway (LIKE
+    '%word%'); ordering its matches by the bare column lets SQLite and PostgreSQL walk the column's
+    index for ORDER BY ... LIMIT instead, which for a word that matches few rows visits every row
+    in index order: hundreds of ms at 100,000 rows (docs/benchmarks.md). Same order."""
+    return Concat(column, Value(""))
+
+
 def directory_organisations(q: str = "", kind: str = "", region: str = "", field: str = "",
                             sme: bool | None = None) -> QuerySet[Organisation]:
     qs = Organisation.objects.all()
@@ -33,11 +59,13 @@ def directory_organisations(q: str = "", kind: str = "", region: str = "", field
     if kind:
         qs = qs.filter(kind=kind)
     if region:
-        qs = qs.filter(region_q(region))
+        qs = qs.filter(region_id__in=region_pks(region))
     if field:
-        qs = qs.filter(fields__in=field_ids_with_descendants(field)).distinct()
+        qs = _having_field(qs, field)
     if sme is not None:
         qs = qs.filter(is_sme=sme)
+    if q:
+        return qs.order_by(_unindexed("name"), "pk")
     return qs.order_by("name", "pk")
 
 
@@ -47,11 +75,13 @@ def directory_experts(q: str = "", field: str = "", region: str = "",
     if q:
         qs = qs.search(q)
     if field:
-        qs = qs.filter(fields__in=field_ids_with_descendants(field)).distinct()
+        qs = _having_field(qs, field)
     if region:
-        qs = qs.filter(region_q(region, "organisation__region"))
+        qs = qs.filter(organisation__region_id__in=region_pks(region))
     if organisation:
         qs = qs.filter(organisation__external_id=organisation)
+    if q:
+        return qs.order_by(_unindexed("name"), "pk")
     return qs.order_by("name", "pk")
 
 

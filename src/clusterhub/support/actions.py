@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from clusterhub.core.actions import ActionRefused
 from clusterhub.core.audit import notify, record_event
@@ -58,6 +59,15 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
+# How an action reads inside a sentence ("Cannot triage a request that is closed").
+ACTION_VERBS = {
+    "triage": gettext_lazy("triage"), "assign": gettext_lazy("assign"), "accept": gettext_lazy("accept"),
+    "decline": gettext_lazy("decline"), "log_work": gettext_lazy("log work on"), "resolve": gettext_lazy("resolve"),
+    "record_outcome": gettext_lazy("record the outcome of"), "close": gettext_lazy("close"),
+    "withdraw": gettext_lazy("withdraw"), "reject": gettext_lazy("reject"),
+}
+
+
 def allowed_actions(user: Any, req: SupportRequest) -> list[str]:
     """The actions this user may take on this request now (for showing buttons)."""
     role = role_of(user)
@@ -87,13 +97,14 @@ def _check(actor: Any, req: SupportRequest, action: str) -> str:
     if role not in tr.roles:
         raise ActionRefused(
             _("Only %(roles)s can %(action)s a request.")
-            % {"roles": ", ".join(str(Role(r).label) for r in tr.roles), "action": action},
+            % {"roles": ", ".join(str(Role(r).label) for r in tr.roles),
+               "action": ACTION_VERBS.get(action, action)},
             code="forbidden",
         )
     if req.status not in tr.sources:
         raise ActionRefused(
             _("Cannot %(action)s a request that is %(status)s; it must be %(allowed)s.")
-            % {"action": action, "status": Status(req.status).label,
+            % {"action": ACTION_VERBS.get(action, action), "status": Status(req.status).label,
                "allowed": " / ".join(str(Status(s).label) for s in tr.sources)},
             code="invalid_transition",
         )
@@ -384,7 +395,11 @@ def _anonymise(text: str, req: SupportRequest) -> str:
     """Remove the firm's and its people's names from text that will be published."""
     names = {req.firm.name, req.firm.name_en}
     names.update(n for n in (req.firm.name.replace("(주)", "").replace("㈜", "").strip(),) if n)
-    names.update(u.get_full_name() for u in _firm_members(req))
+    for u in _firm_members(req):
+        # Korean names are written family name first, usually without a space ("김철수");
+        # get_full_name() gives "철수 김".
+        names.update((u.get_full_name(), f"{u.last_name}{u.first_name}".strip(),
+                      f"{u.last_name} {u.first_name}".strip()))
     names.add(req.submitted_by.username)
     for name in sorted((n for n in names if n and len(n) >= 2), key=len, reverse=True):
         text = text.replace(name, _("[firm]"))
@@ -406,7 +421,7 @@ def close(actor: Any, req: SupportRequest, note: str = "") -> SupportRequest:
         req.save(update_fields=["status", "closed_at"])
         follow_ups = []
         for months in settings.CLUSTERHUB_FOLLOW_UP_MONTHS:
-            due = (now + timedelta(days=round(months * 30.44))).date()
+            due = (timezone.localtime(now) + timedelta(days=round(months * 30.44))).date()
             follow_ups.append(FollowUp.objects.create(request=req, months=months, due_on=due))
         if req.consent_publish:
             case = SolvedCase.objects.create(
@@ -414,7 +429,8 @@ def close(actor: Any, req: SupportRequest, note: str = "") -> SupportRequest:
                 problem=_anonymise(req.description, req),
                 solution=_anonymise(req.solution_summary, req),
                 outcome=_outcome_text(req), support_type=req.support_type, region=req.region,
-                year=now.year, firm=req.firm, source_request=req, published=True,
+                year=timezone.localtime(now).year, firm=req.firm, source_request=req,
+                published=True,
             )
             case.fields.set(req.fields.all())
             case.experts.set([a.expert for a in req.assignments.filter(state="accepted")])
@@ -522,6 +538,8 @@ def add_attachment(actor: Any, req: SupportRequest, name: str, content: bytes) -
     """Store a file outside the web root, content-addressed, after type and size checks."""
     if role_of(actor) not in ("sme", "expert", "coordinator", "admin"):
         raise ActionRefused(_("You cannot attach files."), code="forbidden")
+    if not req.is_open:
+        raise ActionRefused(_("This request has ended; no more files can be attached."), "file")
     if len(content) > settings.CLUSTERHUB_MAX_UPLOAD_BYTES:
         raise ActionRefused(
             _("The file is larger than %(mb)d MB.")
@@ -557,6 +575,10 @@ def answer_follow_up(actor: Any, follow_up: FollowUp, answer: str) -> FollowUp:
         raise ActionRefused(_("Only the requesting firm answers its check-ins."), code="forbidden")
     if not answer.strip():
         raise ActionRefused(_("Write how things stand now."), "answer")
+    if follow_up.answered_at is not None:
+        raise ActionRefused(_("This check-in is already answered."), code="invalid_transition")
+    if follow_up.sent_at is None:
+        raise ActionRefused(_("This check-in is not due yet."), code="invalid_transition")
     with transaction.atomic():
         follow_up.answer = answer.strip()
         follow_up.answered_at = timezone.now()

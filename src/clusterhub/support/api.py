@@ -17,7 +17,7 @@ from clusterhub.core.api_auth import bearer
 from clusterhub.core.models import Expert, Organisation, Region, TechField
 
 from . import actions
-from .models import SolvedCase, SupportType, Urgency
+from .models import SolvedCase, SupportRequest, SupportType, Urgency
 from .queries import get_request_for_user, man_months, published_cases, request_list
 
 router = Router(tags=["support"])
@@ -230,7 +230,10 @@ def transition(request: HttpRequest, request_id: int, payload: TransitionIn) -> 
         actions.withdraw(user, req, payload.reason)
     elif a == "reject":
         actions.reject(user, req, payload.reason)
-    return request_out(get_request_for_user(user, request_id), detail=True)
+    # Answer with the request as it now is, even where the action took it out of the actor's
+    # sight (an expert declining, a coordinator routing it elsewhere): the transition succeeded.
+    req = SupportRequest.objects.select_related("firm", "region", "routed_to").get(pk=req.pk)
+    return request_out(req, detail=True)
 
 
 def case_out(c: SolvedCase) -> dict[str, Any]:

@@ -40,7 +40,8 @@ def request_list(user: Any) -> SupportRequestQuerySet:
     """The list page's rows with what they show, in a fixed number of queries."""
     return (SupportRequest.objects.for_user(user).with_overdue_flags()  # type: ignore[no-any-return]
             .select_related("firm", "region", "routed_to")
-            .prefetch_related(Prefetch("fields", queryset=TechField.objects.only("name")))
+            .prefetch_related(Prefetch("fields",
+                                       queryset=TechField.objects.only("name", "external_id")))
             .order_by("-created_at", "-id"))
 
 

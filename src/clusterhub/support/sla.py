@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.utils import timezone
 
 
 def add_working_days(start: datetime, days: int) -> datetime:
-    """`start` plus `days` working days (Monday to Friday), same time of day."""
-    current = start
+    """`start` plus `days` working days (Monday to Friday), same time of day.
+
+    Days are counted in local time: 08:00 on a Saturday in Seoul is still Friday in UTC."""
+    current = timezone.localtime(start) if timezone.is_aware(start) else start
     added = 0
     while added < days:
         current += timedelta(days=1)

@@ -192,6 +192,8 @@ def request_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     messages.success(request, _("Done."))
     if role_of(user) == "expert" and action == "decline":
         return redirect("inbox")
+    if action == "triage" and not visible_requests(user).filter(pk=pk).exists():
+        return redirect("queue")  # routed to another centre: no longer ours to see
     return redirect("request", pk=pk)
 
 

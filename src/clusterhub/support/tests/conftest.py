@@ -12,13 +12,30 @@ from typing import Any
 
 import pytest
 
-from clusterhub.testing import advance, new_request
+from clusterhub.testing import new_request
 
 PERSONAS = ["sme", "other_sme", "expert", "other_expert", "coordinator", "other_coordinator",
             "admin", "analyst", "anonymous"]
 # Who sees a request of hub.firm, routed to hub.desk and offered to hub.expert.
 SEES_REQUEST = {"sme", "expert", "coordinator", "admin"}
 NOT_YOURS = [p for p in PERSONAS if p not in SEES_REQUEST and p != "anonymous"]
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    """build_hub() makes eight users; PBKDF2 would spend seconds hashing their passwords."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _english(settings: Any) -> Any:
+    """Assert on the English messages (the hub's default language is Korean; see
+    test_views_personas for one check of the Korean text)."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 def user_of(hub: Any, persona: str) -> Any:
@@ -43,6 +60,41 @@ def api_as(hub: Any, api_for: Any) -> Any:
     return lambda persona: api_for(user_of(hub, persona))
 
 
+STAGES = ["submitted", "triaged", "assigned", "in_progress", "resolved", "outcome_recorded",
+          "closed"]
+
+
+def forward(hub: Any, req: Any, to: str) -> Any:
+    """Carry on from the request's current status up to `to` (testing.advance starts at the
+    beginning)."""
+    from datetime import date
+    from decimal import Decimal
+
+    from clusterhub.support import actions
+    from clusterhub.support.models import SupportRequest
+
+    req = SupportRequest.objects.get(pk=req.pk)
+    for status in STAGES[STAGES.index(req.status) + 1: STAGES.index(to) + 1]:
+        if status == "triaged":
+            req = actions.triage(hub.coordinator, req, note="주조 분야 확인")
+        elif status == "assigned":
+            req = actions.assign(hub.coordinator, req, [hub.expert])
+        elif status == "in_progress":
+            req = actions.accept(hub.expert_user, req, "현장 방문 후 탕구 방안 검토")
+            actions.log_work(hub.expert_user, req, on=date.today(), hours=Decimal("6"),
+                             note="현장 방문")
+        elif status == "resolved":
+            req = actions.resolve(hub.expert_user, req, "진공 다이캐스팅 적용, 금형 온도 조정")
+        elif status == "outcome_recorded":
+            actions.record_outcome(hub.sme, req, satisfaction=5,
+                                   defect_rate_before_pct=Decimal("12"),
+                                   defect_rate_after_pct=Decimal("3"))
+            req = SupportRequest.objects.get(pk=req.pk)
+        elif status == "closed":
+            req = actions.close(hub.coordinator, req)
+    return req
+
+
 @pytest.fixture
 def submitted(hub: Any) -> Any:
     return new_request(hub)
@@ -51,7 +103,7 @@ def submitted(hub: Any) -> Any:
 @pytest.fixture
 def offered(hub: Any) -> Any:
     """A request offered to hub.expert (status `assigned`): every persona has a stake in it."""
-    return advance(hub, new_request(hub), "assigned")
+    return forward(hub, new_request(hub), "assigned")
 
 
 def messages_of(response: Any) -> list[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -28,7 +27,8 @@ class Command(BaseCommand):
         for t in types:
             if t not in REGISTRY:
                 raise CommandError(f"unknown type '{t}' (one of {', '.join(sorted(REGISTRY))})")
-        out = open(options["out"], "w", encoding="utf-8") if options["out"] else sys.stdout  # noqa: SIM115
+        # self.stdout (not sys.stdout) so that call_command(..., stdout=...) captures the records.
+        out = open(options["out"], "w", encoding="utf-8") if options["out"] else self.stdout  # noqa: SIM115
         n = 0
         try:
             for t in types:
@@ -36,7 +36,7 @@ class Command(BaseCommand):
                     out.write(json.dumps(record, ensure_ascii=False) + "\n")
                     n += 1
         finally:
-            if out is not sys.stdout:
+            if out is not self.stdout:
                 out.close()
         if options["out"]:
             self.stderr.write(f"exported {n} records to {options['out']}")
