@@ -22,6 +22,7 @@ demo: venv
 	$(BIN)/clusterhub migrate --no-input -v0
 	$(BIN)/clusterhub load-reference
 	$(BIN)/clusterhub demo-data
+	$(BIN)/clusterhub match-index --rebuild
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops the server and the worker)"
 	@trap 'kill 0' INT TERM EXIT; \
 	  DEBUG=1 $(BIN)/clusterhub db_worker --interval 2 & \

@@ -10,6 +10,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from clusterhub.core.actions import ActionRefused
 from clusterhub.core.api import router as directory_router
+from clusterhub.matching.api import router as matching_router
 from clusterhub.support.api import router as support_router
 
 api = NinjaAPI(
@@ -21,6 +22,7 @@ api = NinjaAPI(
 )
 api.add_router("/", directory_router)
 api.add_router("/", support_router)
+api.add_router("/", matching_router)
 
 
 def _error(request: HttpRequest, status: int, code: str, message: str,

@@ -12,6 +12,8 @@ ALIASES = {
     "load-reference": "load_reference",
     "demo-data": "demo_data",
     "db-worker": "db_worker",
+    "match-index": "match_index",
+    "eval-matching": "eval_matching",
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "clusterhub.core",
     "clusterhub.support",
+    "clusterhub.matching",
 ]
 
 MIDDLEWARE = [
@@ -108,6 +110,10 @@ else:
                 # the write lock at BEGIN, so concurrent writers queue instead of failing mid-way.
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
+                # Prepared statements kept per connection (Python's default: 128). An import's
+                # lookups are statements with up to 2,000 parameters, each a different one; 128 of
+                # them held ~50 MB more at 1M lines than at 100k (docs/benchmarks.md).
+                "cached_statements": 16,
                 "init_command": (
                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
                 ),
@@ -164,6 +170,49 @@ CLUSTERHUB_SLA_FIRST_CONTACT_WORKING_DAYS = env_int("CLUSTERHUB_SLA_FIRST_CONTAC
 CLUSTERHUB_SLA_PLAN_DAYS = env_int("CLUSTERHUB_SLA_PLAN_DAYS", 21)
 CLUSTERHUB_FOLLOW_UP_MONTHS = [int(m) for m in env_list("CLUSTERHUB_FOLLOW_UP_MONTHS", "3,6,12")]
 
+# Matching (clusterhub.matching, docs/benchmarks.md "Matching"): the weights of the ranking.
+# Override any of them with CLUSTERHUB_MATCH_WEIGHTS='{"region": 0.4}' (JSON).
+CLUSTERHUB_MATCH_WEIGHTS: dict[str, float] = {
+    # Signals of the final score (each signal is 0..1; the score is their weighted mean).
+    "text": 0.8,                # BM25 of the query's terms, relative to the kind's best document
+    "fields": 1.0,              # taxonomy overlap of the suggested fields and the item's fields
+    "region": 0.2,              # same region as the request
+    "region_adjacent": 0.5,     # share of the region signal for a neighbouring region
+    "similar_cases": 1.0,       # experts (and their organisations): solved the most similar cases
+    "outcome": 0.15,            # experts: past outcomes (cases solved, satisfaction, speed)
+    "load": 0.3,                # experts: open accepted assignments / capacity, subtracted
+    "full": 0.3,                # experts at capacity: subtracted on top of "load"
+    # Taxonomy similarity of two fields: same, one above the other, same root technology.
+    "field_exact": 1.0, "field_path": 0.7, "field_sibling": 0.35,
+    # The retrieval query: words from the concept table's expansions and field terms.
+    "query_expansion": 0.5, "query_fields": 1.0, "query_field_parents": 0.5,
+    # Past outcomes: parts of the signal and what counts as "many" cases and "quick".
+    "outcome_volume": 0.5, "outcome_satisfaction": 0.3, "outcome_speed": 0.2,
+    "outcome_volume_ref": 10, "outcome_speed_ref_days": 30,
+    # One list across kinds: each kind's scores are multiplied by its weight.
+    "kind_expert": 1.0, "kind_case": 0.9, "kind_organisation": 0.8, "kind_equipment": 0.8,
+    # Candidates per kind scored in full; solved cases looked at for "similar cases".
+    "candidates": 100, "similar_cases_k": 20,
+    # Fields of the best `prf_cases` solved cases join the suggested fields at share
+    # `prf_fields` when experts and organisations are ranked (feedback from the knowledge base).
+    "prf_cases": 5, "prf_fields": 0.3,
+    # Field suggestion: confidence = 1 - exp(-scale * evidence); fields under this share of the
+    # best field's evidence are dropped.
+    "confidence_scale": 1.2, "field_min_share": 0.15,
+    # similar_open_requests: least similarity (0..1) for a shared-problem flag.
+    "shared_problem_min": 0.35,
+    # Changes since the last build above max(min, share * documents) queue a rebuild.
+    "delta_rebuild_min": 2000, "delta_rebuild_share": 0.05,
+    # Documents: how many times each part counts (BM25 field weights; changing them needs
+    # `clusterhub match-index --rebuild`).
+    "doc_expert_name": 1, "doc_expert_organisation": 1, "doc_expert_keywords": 3,
+    "doc_expert_bio": 1, "doc_expert_fields": 2, "doc_expert_cases": 1,
+    "doc_organisation_name": 2, "doc_organisation_keywords": 3, "doc_organisation_facilities": 1,
+    "doc_organisation_fields": 2,
+    "doc_case_title": 2, "doc_case_problem": 1, "doc_case_solution": 1, "doc_case_outcome": 1,
+    "doc_case_fields": 2,
+    "doc_request_title": 2, "doc_request_description": 1, "doc_request_fields": 2,
+} | json.loads(os.environ.get("CLUSTERHUB_MATCH_WEIGHTS") or "{}")
 
 LOGGING = {
     "version": 1,

@@ -30,6 +30,7 @@ urlpatterns = [
     path("inbox/", support_views.expert_inbox, name="inbox"),
     path("cases/", support_views.case_list, name="cases"),
     path("cases/<int:pk>/", support_views.case_detail, name="case"),
+    path("", include("clusterhub.matching.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -355,7 +355,8 @@ def _insert_rows(model: type[models.Model], fields: list[str], rows: list[tuple[
     if not rows:
         return
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
+    columns = ", ".join(quote(model._meta.get_field(name).column)  # type: ignore[union-attr,arg-type]
+                        for name in fields)
     marks = ", ".join(["%s"] * len(fields))
     with connection.cursor() as cursor:
         cursor.executemany(

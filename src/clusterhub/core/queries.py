@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet, Value
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Concat
 
 from .models import Cluster, Expert, Organisation, Region, Role, TechField, role_of
@@ -53,9 +53,12 @@ def _unindexed(column: str) -> Concat:
 
 def directory_organisations(q: str = "", kind: str = "", region: str = "", field: str = "",
                             sme: bool | None = None) -> QuerySet[Organisation]:
-    qs = Organisation.objects.all()
+    qs: QuerySet[Organisation] = Organisation.objects.all()
     if q:
-        qs = qs.search(q)
+        # The matching ids as a subquery: one scan of the table. Inline, SQLite planned the
+        # words with the other filters, e.g. walking all 99,000 firms of the kind index and
+        # looking up each row for `kind=firm&q=...` (docs/benchmarks.md).
+        qs = qs.filter(pk__in=Organisation.objects.search(q).values("pk"))
     if kind:
         qs = qs.filter(kind=kind)
     if region:
@@ -71,13 +74,18 @@ def directory_organisations(q: str = "", kind: str = "", region: str = "", field
 
 def directory_experts(q: str = "", field: str = "", region: str = "",
                       organisation: str = "") -> QuerySet[Expert]:
-    qs = Expert.objects.select_related("organisation").prefetch_related("fields")
+    qs: QuerySet[Expert] = Expert.objects.select_related("organisation").prefetch_related("fields")
     if q:
-        qs = qs.search(q)
+        qs = Expert.objects.search(q).select_related("organisation").prefetch_related("fields")
     if field:
         qs = _having_field(qs, field)
     if region:
-        qs = qs.filter(organisation__region_id__in=region_pks(region))
+        # EXISTS on the expert's own organisation, not a filter on the joined organisation nor
+        # `organisation IN (the region's organisations)`: with those SQLite looped over the
+        # region's 20,000 organisations (and, with a field, over the field's experts for each:
+        # ten seconds) where checking each candidate expert's organisation is cheap.
+        qs = qs.filter(Exists(Organisation.objects.filter(
+            pk=OuterRef("organisation_id"), region_id__in=region_pks(region))))
     if organisation:
         qs = qs.filter(organisation__external_id=organisation)
     if q:

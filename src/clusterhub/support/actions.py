@@ -26,6 +26,7 @@ from .models import (
     Assignment,
     Attachment,
     FollowUp,
+    JointProject,
     Outcome,
     RequestEvent,
     SolvedCase,
@@ -220,19 +221,59 @@ def triage(
     return req
 
 
+def linked_organisation_ids(firm_ids: Iterable[int]) -> dict[int, set[int]]:
+    """For each firm, the organisations whose experts have a conflict of interest on its
+    requests: the firm itself and its corporate group, that is the firm's parent when that is a
+    firm, the firms whose parent it is, and the other firms under the same parent firm.
+
+    Having solved one of the firm's problems before is not a conflict (it is a reason to ask the
+    same expert again), so past solved cases do not count here."""
+    firm_ids = set(firm_ids)
+    linked: dict[int, set[int]] = {f: {f} for f in firm_ids}
+    if not firm_ids:
+        return linked
+    firms = Organisation.objects.filter(kind=Organisation.Kind.FIRM)
+    parent_of = dict(firms.filter(pk__in=firm_ids, parent__kind=Organisation.Kind.FIRM)
+                     .values_list("pk", "parent_id"))
+    groups = firm_ids | set(parent_of.values())
+    members: dict[int, set[int]] = {}
+    for pk, parent_id in firms.filter(parent_id__in=groups).values_list("pk", "parent_id"):
+        members.setdefault(parent_id, set()).add(pk)
+    for firm in firm_ids:
+        linked[firm] |= members.get(firm, set())
+        parent = parent_of.get(firm)
+        if parent is not None:
+            linked[firm] |= {parent} | members.get(parent, set())
+    return linked
+
+
+def conflict_of_interest(expert: Expert, req: SupportRequest,
+                         linked: set[int] | None = None) -> str | None:
+    """Why this expert must not work on this request, or None."""
+    if expert.organisation_id == req.firm_id:
+        return _("%(name)s belongs to the requesting firm (conflict of interest).") % {
+            "name": expert.name}
+    if linked is None:
+        linked = linked_organisation_ids([req.firm_id])[req.firm_id]
+    if expert.organisation_id in linked:
+        return _("%(name)s belongs to a firm of the requesting firm's group (conflict of "
+                 "interest).") % {"name": expert.name}
+    return None
+
+
 def assign(actor: Any, req: SupportRequest, experts: Iterable[Expert], note: str = "") -> SupportRequest:
-    """Offer the request to one or more experts."""
+    """Offer the request to one or more experts (never one with a conflict of interest)."""
     experts = list(experts)
     if not experts:
         raise ActionRefused(_("Choose at least one expert."), "experts")
     with transaction.atomic():
         req = _lock(req)
         _check(actor, req, "assign")
+        linked = linked_organisation_ids([req.firm_id])[req.firm_id]
         for expert in experts:
-            if expert.organisation_id == req.firm_id:
-                raise ActionRefused(
-                    _("%(name)s belongs to the requesting firm (conflict of interest).")
-                    % {"name": expert.name}, "experts")
+            conflict = conflict_of_interest(expert, req, linked)
+            if conflict:
+                raise ActionRefused(conflict, "experts")
         before = req.status
         offered = []
         for expert in experts:
@@ -252,6 +293,10 @@ def assign(actor: Any, req: SupportRequest, experts: Iterable[Expert], note: str
     return req
 
 
+# An expert's assignment counts against their capacity while its request is in one of these.
+LOAD_STATUSES = (S.ASSIGNED, S.IN_PROGRESS, S.RESOLVED)
+
+
 def accept(actor: Any, req: SupportRequest, plan: str) -> SupportRequest:
     """An expert takes the request on, with a solution plan."""
     if not plan.strip():
@@ -263,8 +308,7 @@ def accept(actor: Any, req: SupportRequest, plan: str) -> SupportRequest:
         if assignment is None:
             raise ActionRefused(_("This request is not offered to you."), code="forbidden")
         open_cases = Assignment.objects.filter(
-            expert=assignment.expert, state="accepted",
-            request__status__in=[S.IN_PROGRESS, S.ASSIGNED, S.RESOLVED],
+            expert=assignment.expert, state="accepted", request__status__in=LOAD_STATUSES,
         ).count()
         if open_cases >= assignment.expert.capacity:
             raise ActionRefused(
@@ -585,3 +629,54 @@ def answer_follow_up(actor: Any, follow_up: FollowUp, answer: str) -> FollowUp:
         follow_up.save(update_fields=["answer", "answered_at"])
         record_event(actor, "followup.answered", follow_up.request, months=follow_up.months)
     return follow_up
+
+
+def create_joint_project(actor: Any, requests: Iterable[SupportRequest], title: str,
+                         note: str = "") -> JointProject:
+    """A coordinator groups open requests of several firms about one shared problem into a joint
+    project (consortium R&D). Only requests the coordinator sees, still open and in no other
+    joint project; at least two firms."""
+    if role_of(actor) not in (Role.COORDINATOR, Role.ADMIN):
+        raise ActionRefused(_("Only coordinators can create joint projects."), code="forbidden")
+    if not title.strip():
+        raise ActionRefused(_("A title is required."), "title")
+    pks = sorted({r.pk for r in requests})
+    if len(pks) < 2:
+        raise ActionRefused(_("Choose at least two requests."), "requests")
+    with transaction.atomic():
+        rows = list(SupportRequest.objects.for_user(actor).select_for_update()
+                    .filter(pk__in=pks).order_by("pk"))
+        if len(rows) != len(pks):
+            raise ActionRefused(_("Some of these requests are not yours to group."),
+                                code="not_found")
+        for req in rows:
+            if not req.is_open:
+                raise ActionRefused(
+                    _("#%(pk)d is %(status)s; only open requests can be grouped.")
+                    % {"pk": req.pk, "status": Status(req.status).label}, "requests")
+            if req.joint_project_id is not None:
+                raise ActionRefused(
+                    _("#%(pk)d is already part of a joint project.") % {"pk": req.pk},
+                    "requests")
+        if len({r.firm_id for r in rows}) < 2:
+            raise ActionRefused(_("A joint project brings together requests of at least two "
+                                  "firms."), "requests")
+        organisation_id = actor.profile.organisation_id if role_of(actor) == Role.COORDINATOR \
+            else None
+        organisation_id = organisation_id or rows[0].routed_to_id
+        if organisation_id is None:
+            raise ActionRefused(_("These requests are not routed to a support desk."), "requests")
+        project = JointProject.objects.create(title=title.strip(), description=note.strip(),
+                                              organisation_id=organisation_id, created_by=actor)
+        SupportRequest.objects.filter(pk__in=pks).update(joint_project=project)
+        for req in rows:
+            RequestEvent.objects.create(request=req, actor=actor, action="joint_project",
+                                        from_status=req.status, to_status=req.status,
+                                        note=project.title)
+        record_event(actor, "joint_project.created", project, requests=pks,
+                     firms=sorted({r.firm_id for r in rows}))
+        for req in rows:
+            notify(_firm_members(req),
+                   _("Your request is part of a joint project: %(title)s")
+                   % {"title": project.title}, project.description, project.get_absolute_url())
+    return project

@@ -4,6 +4,7 @@ from .models import (
     Assignment,
     Attachment,
     FollowUp,
+    JointProject,
     Outcome,
     RequestEvent,
     SolvedCase,
@@ -32,7 +33,7 @@ class SupportRequestAdmin(admin.ModelAdmin):
     search_fields = ["title", "description", "firm__name"]
     # Status changes go through the workflow actions, never through the admin form.
     readonly_fields = ["status", "created_at", "first_contact_at", "plan_at", "resolved_at",
-                       "closed_at"]
+                       "closed_at", "joint_project"]
     autocomplete_fields = ["firm", "routed_to"]
     inlines = [AssignmentInline, EventInline]
     list_select_related = ["firm", "routed_to"]
@@ -44,6 +45,15 @@ class SolvedCaseAdmin(admin.ModelAdmin):
     list_filter = ["support_type", "region", "year", "published"]
     search_fields = ["title", "problem", "solution", "external_id"]
     filter_horizontal = ["fields", "experts"]
+
+
+@admin.register(JointProject)
+class JointProjectAdmin(admin.ModelAdmin):
+    list_display = ["id", "title", "organisation", "created_by", "created_at"]
+    search_fields = ["title", "description"]
+    list_select_related = ["organisation", "created_by"]
+    readonly_fields = ["created_by", "created_at"]
+    autocomplete_fields = ["organisation"]
 
 
 admin.site.register(WorkLog)

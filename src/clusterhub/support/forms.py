@@ -38,9 +38,16 @@ class RequestForm(forms.Form):
     )
     attachment = forms.FileField(label=_("Attachment (photo, drawing, PDF)"), required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, suggest_url: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["fields"].queryset = _field_choices()  # type: ignore[index]
+        if suggest_url:
+            # Live suggestions as the SME types (htmx; matching.views.intake_suggest).
+            live = {"hx-post": suggest_url, "hx-trigger": "keyup changed delay:500ms",
+                    "hx-target": "#intake-suggestions", "hx-sync": "closest form:replace",
+                    "hx-params": "title,description,region,fields"}
+            for name in ("title", "description"):
+                self.fields[name].widget.attrs.update(live)  # type: ignore[index]
 
 
 class TriageForm(forms.Form):

@@ -94,6 +94,51 @@ class SupportRequestQuerySet(models.QuerySet["SupportRequest"]):
         )
 
 
+class JointProjectQuerySet(models.QuerySet["JointProject"]):
+    def for_user(self, user: Any) -> JointProjectQuerySet:
+        """The joint projects a user may see: their desk's (coordinators), those with a request
+        of their firm (SME members; they see only their own firm's requests in it), all
+        (admins)."""
+        from clusterhub.core.models import role_of
+
+        role = role_of(user)
+        if role == "admin":
+            return self
+        if role == "coordinator":
+            return self.filter(organisation_id=user.profile.organisation_id)
+        if role == "sme":
+            return self.filter(requests__firm_id=user.profile.organisation_id).distinct()
+        return self.none()
+
+
+class JointProject(models.Model):
+    """Open requests of several firms about one shared problem, taken on together (the seed's
+    consortium R&D on shared problems, Table 5-1)."""
+
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="joint_projects",
+        verbose_name=_("coordinating organisation"),
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = JointProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("joint project")
+        verbose_name_plural = _("joint projects")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("joint_project", args=[self.pk])
+
+
 class SupportRequest(models.Model):
     """A need filed once by an SME and carried by the hub to a measured result."""
 
@@ -132,6 +177,11 @@ class SupportRequest(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     solution_summary = models.TextField(_("solution summary"), blank=True)
     end_reason = models.TextField(_("reason"), blank=True)
+    # At most one joint project per request (a database fact, not a rule in code).
+    joint_project = models.ForeignKey(
+        JointProject, null=True, blank=True, on_delete=models.SET_NULL, related_name="requests",
+        verbose_name=_("joint project"),
+    )
 
     objects = SupportRequestQuerySet.as_manager()
 
@@ -213,6 +263,7 @@ ACTION_LABELS = {
     "withdraw": _("Withdrawn"),
     "reject": _("Rejected"),
     "attach": _("File attached"),
+    "joint_project": _("Grouped into a joint project"),
 }
 
 

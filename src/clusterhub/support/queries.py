@@ -13,6 +13,7 @@ from .models import (
     HOURS_PER_MAN_MONTH,
     Assignment,
     Attachment,
+    JointProject,
     SolvedCase,
     SupportRequest,
     SupportRequestQuerySet,
@@ -22,10 +23,26 @@ from .models import (
 def get_request_for_user(user: Any, pk: int) -> SupportRequest:
     """The request if the user may see it; 404 for missing and not-yours alike."""
     req = (SupportRequest.objects.for_user(user)
-           .select_related("firm", "region", "routed_to", "submitted_by").filter(pk=pk).first())
+           .select_related("firm", "region", "routed_to", "submitted_by", "joint_project")
+           .filter(pk=pk).first())
     if req is None:
         raise Http404
     return req
+
+
+def get_joint_project_for_user(user: Any, pk: int) -> JointProject:
+    """The joint project if the user may see it; 404 for missing and not-yours alike."""
+    project = (JointProject.objects.for_user(user).select_related("organisation", "created_by")
+               .filter(pk=pk).first())
+    if project is None:
+        raise Http404
+    return project
+
+
+def joint_project_requests(user: Any, project: JointProject) -> SupportRequestQuerySet:
+    """The project's requests this user may see (an SME member sees only its own firm's)."""
+    return (SupportRequest.objects.for_user(user).filter(joint_project=project)
+            .select_related("firm", "region").order_by("created_at", "pk"))
 
 
 def get_attachment_for_user(user: Any, request_pk: int, pk: int) -> Attachment:

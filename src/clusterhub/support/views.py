@@ -8,14 +8,17 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from clusterhub.core.access import require_role
 from clusterhub.core.actions import ActionRefused
 from clusterhub.core.models import Expert, Region, role_of
+from clusterhub.matching.desk import record_fields
 
 from . import actions
 from .forms import (
@@ -74,16 +77,21 @@ def request_list(request: HttpRequest) -> HttpResponse:
 def request_new(request: HttpRequest) -> HttpResponse:
     require_role(request.user, "sme")
     firm = request.user.profile.organisation  # type: ignore[union-attr]
+    suggest_url = reverse("intake_suggest")
     if request.method == "POST":
-        form = RequestForm(request.POST, request.FILES)
+        form = RequestForm(request.POST, request.FILES, suggest_url=suggest_url)
         if form.is_valid():
             d = form.cleaned_data
             try:
-                req = actions.submit_request(
-                    request.user, title=d["title"], description=d["description"],
-                    support_type=d["support_type"], region=d["region"], fields=d["fields"],
-                    urgency=d["urgency"], consent_publish=d["consent_publish"],
-                )
+                with transaction.atomic():
+                    req = actions.submit_request(
+                        request.user, title=d["title"], description=d["description"],
+                        support_type=d["support_type"], region=d["region"],
+                        fields=d["fields"], urgency=d["urgency"],
+                        consent_publish=d["consent_publish"],
+                    )
+                    if d["fields"]:  # the SME confirmed or corrected the suggested fields
+                        record_fields(req, d["fields"], request.user)
                 upload = d.get("attachment")
                 if upload:
                     try:
@@ -96,7 +104,8 @@ def request_new(request: HttpRequest) -> HttpResponse:
             except ActionRefused as exc:
                 _refused(request, exc, form)
     else:
-        form = RequestForm(initial={"region": firm.region_id if firm else None})
+        form = RequestForm(initial={"region": firm.region_id if firm else None},
+                           suggest_url=suggest_url)
     return render(request, "support/request_new.html", {"form": form, "firm": firm})
 
 
@@ -164,8 +173,12 @@ def request_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     user = request.user
     try:
         if action == "triage":
-            actions.triage(user, req, support_type=d["support_type"], fields=d["fields"],
-                           routed_to=d["routed_to"], note=d["note"])
+            with transaction.atomic():
+                req = actions.triage(user, req, support_type=d["support_type"],
+                                     fields=d["fields"], routed_to=d["routed_to"],
+                                     note=d["note"])
+                # The coordinator confirmed or corrected the suggested fields.
+                record_fields(req, d["fields"], user)
         elif action == "assign":
             actions.assign(user, req, d["experts"], d["note"])
         elif action == "accept":

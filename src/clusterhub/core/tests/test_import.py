@@ -219,7 +219,7 @@ def test_a_bad_record_fails_the_whole_import_and_writes_nothing(
         lines += [{**ORG, "id": f"new-{i}", "region": "경남"} for i in range(5)]
         lines.append(bad_line)
     path = write_jsonl(tmp_path / "bad.jsonl", lines)
-    before, exported = row_counts(), export_all()
+    before, exported = row_counts(journals=True), export_all()
 
     with pytest.raises(RecordError) as info:
         import_files([path])
@@ -232,19 +232,19 @@ def test_a_bad_record_fails_the_whole_import_and_writes_nothing(
     assert reason in message
     if field:
         assert f"field '{field}'" in message
-    assert row_counts() == before
+    assert row_counts(journals=True) == before
     assert export_all() == exported
 
 
 def test_duplicate_id_within_a_file(tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "dup.jsonl", [*REGIONS, {**REGIONS[1], "name": "다른 이름"}])
-    before = row_counts()
+    before = row_counts(journals=True)
     with pytest.raises(RecordError) as info:
         import_files([path])
     err = info.value
     assert (err.file, err.line, err.field) == (str(path), 4, "id")
     assert err.reason == f"duplicate region id '26' (first at {path}:2)"
-    assert row_counts() == before
+    assert row_counts(journals=True) == before
 
 
 def test_duplicate_id_across_two_files(tmp_path: Path, valid_file: Path) -> None:
@@ -253,13 +253,13 @@ def test_duplicate_id_across_two_files(tmp_path: Path, valid_file: Path) -> None
          "name_en": "Seoul"},
         {"type": "field", "id": "casting", "name": "주조", "name_en": "Casting"},
     ])
-    before = row_counts()
+    before = row_counts(journals=True)
     with pytest.raises(RecordError) as info:
         import_files([valid_file, other])
     err = info.value
     assert (err.file, err.line, err.field) == (str(other), 2, "id")
     assert f"duplicate field id 'casting' (first at {valid_file}:7)" == err.reason
-    assert row_counts() == before
+    assert row_counts(journals=True) == before
 
 
 def test_the_same_id_in_two_types_is_no_duplicate(tmp_path: Path) -> None:
@@ -286,25 +286,25 @@ def test_not_utf8_names_the_line(tmp_path: Path) -> None:
     lines.append('{"type": "region", "id": "11", "name": "Séoul", "short_name": "S", '
                  '"name_en": "Seoul"}'.encode("latin-1"))
     path.write_bytes(b"\n".join(lines) + b"\n")
-    before = row_counts()
+    before = row_counts(journals=True)
     with pytest.raises(RecordError) as info:
         import_files([path])
     err = info.value
     assert (err.file, err.line, err.field) == (str(path), 3, None)
     assert err.reason == "not UTF-8 text"
-    assert row_counts() == before
+    assert row_counts(journals=True) == before
 
 
 def test_missing_file_names_the_file(tmp_path: Path, valid_file: Path) -> None:
     missing = tmp_path / "nope.jsonl"
-    before = row_counts()
+    before = row_counts(journals=True)
     with pytest.raises(RecordError) as info:
         import_files([valid_file, missing])
     err = info.value
     assert (err.file, err.line, err.field) == (str(missing), None, None)
     assert "cannot read" in err.reason and "No such file" in err.reason
     assert str(err).startswith(f"{missing}: cannot read")
-    assert row_counts() == before
+    assert row_counts(journals=True) == before
 
 
 # --- the command line ------------------------------------------------------------------------
@@ -320,7 +320,7 @@ def test_import_command_reports_counts(valid_file: Path) -> None:
 
 def test_import_command_exits_2_and_prints_the_error(tmp_path: Path, valid_file: Path) -> None:
     bad = write_jsonl(tmp_path / "bad.jsonl", [json.dumps({**ORG, "employees": "many"})])
-    err, before = io.StringIO(), row_counts()
+    err, before = io.StringIO(), row_counts(journals=True)
     with pytest.raises(SystemExit) as info:
         call_command("import_records", str(valid_file), str(bad), stdout=io.StringIO(),
                      stderr=err)
@@ -328,7 +328,7 @@ def test_import_command_exits_2_and_prints_the_error(tmp_path: Path, valid_file:
     message = err.getvalue()
     assert message.startswith("import failed, nothing was written: ")
     assert f"{bad}:1: field 'employees'" in message
-    assert row_counts() == before
+    assert row_counts(journals=True) == before
 
 
 @pytest.mark.django_db(transaction=True)  # run_from_argv closes the connections afterwards

@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from clusterhub.core import demo_data
+import clusterhub.core.demo_data as demo_data
 from clusterhub.core.actions import create_user
 from clusterhub.core.importing import RecordError, import_files
 from clusterhub.core.models import Expert, Organisation
