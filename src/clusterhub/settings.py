@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "clusterhub.core",
     "clusterhub.support",
+    "clusterhub.simulation",
     "clusterhub.matching",
 ]
 
