@@ -59,10 +59,10 @@ def test_match_batch(tmp_path: Path) -> None:
 
 
 def test_match_index_command() -> None:
-    assert "usable: True" in run("match-index")
-    status = json.loads(run("match-index", "--json"))
+    assert "usable: True" in run("match_index")
+    status = json.loads(run("match_index", "--json"))
     assert status["usable"] and status["build"]["docs"]["case"] == SolvedCase.objects.count()
-    out = run("match-index", "--rebuild")
+    out = run("match_index", "--rebuild")
     assert ": done," in out
 
 
@@ -72,15 +72,15 @@ def test_eval_matching(tmp_path: Path) -> None:
             .read_text(encoding="utf-8").splitlines()[:3]]
     labels.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows),
                       encoding="utf-8")
-    out = run("eval-matching", str(labels))
+    out = run("eval_matching", str(labels))
     for word in ("nDCG@10", "recall@10", "MRR@10", "clusterhub", "bm25-kiwi", "bm25-whitespace",
                  "expert", "case"):
         assert word in out
-    result = json.loads(run("eval-matching", str(labels), "--json", "--no-baseline"))
+    result = json.loads(run("eval_matching", str(labels), "--json", "--no-baseline"))
     assert set(result["figures"]["expert"]) == {"clusterhub"}
     assert result["figures"]["case"]["clusterhub"]["queries"] == 3
     with pytest.raises(CommandError):
-        run("eval-matching", str(tmp_path / "missing.jsonl"))
+        run("eval_matching", str(tmp_path / "missing.jsonl"))
 
 
 def test_api_anonymous(client: Any) -> None:
@@ -122,3 +122,10 @@ def test_api_rejects_bad_input(client: Any, params: dict[str, Any]) -> None:
 def test_api_equipment_kind_is_accepted(client: Any) -> None:
     r = client.get("/api/v1/match", {"q": QUERY, "kinds": "equipment"})
     assert r.status_code == 200 and r.json() == []
+
+
+def test_console_command_takes_the_hyphenated_names(capsys: Any) -> None:
+    from clusterhub.cli import main
+
+    main(["clusterhub", "match-index", "--json"])
+    assert "usable" in json.loads(capsys.readouterr().out)
