@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sys
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,7 +58,7 @@ class Ref:
     attr: str = ""  # model attribute; defaults to the field name
 
 
-class RecordType:
+class RecordType(ABC):
     """How one record type maps onto a model. Subclasses set the class attributes."""
 
     name: ClassVar[str]
@@ -71,19 +72,19 @@ class RecordType:
         rows = self.model._default_manager.filter(**{f"{self.key_field}__in": keys})
         return dict(rows.values_list(self.key_field, "pk"))
 
+    @abstractmethod
     def row(self, record: RecordSchema, resolved: dict[str, Any]) -> dict[str, Any]:
         """Model field values (no many-to-many) for a validated record."""
-        raise NotImplementedError  # pragma: no cover - every registered type defines it
 
+    @abstractmethod
     def to_record(self, obj: Any) -> dict[str, Any]:
         """The record that `import` takes back unchanged."""
-        raise NotImplementedError  # pragma: no cover - every registered type defines it
 
     def export_queryset(self) -> models.QuerySet[Any]:
         many = [ref.attr or name for name, ref in self.refs.items() if ref.many]
         return self.model._default_manager.order_by("pk").prefetch_related(*many)
 
-    def after_write(self, pks: list[int]) -> None:
+    def after_write(self, pks: list[int]) -> None:  # noqa: B027 - optional hook
         """Hook for derived data after a chunk is written (e.g. search index updates)."""
 
     @property

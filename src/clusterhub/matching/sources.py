@@ -9,6 +9,7 @@ technoparks...; not firms), case (solved cases) and request (support requests, f
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -59,7 +60,7 @@ def _keywords(value: Any) -> str:
     return str(value or "")
 
 
-class Source:
+class Source(ABC):
     """One kind of result."""
 
     kind: ClassVar[str]
@@ -72,12 +73,14 @@ class Source:
     def count(self) -> int:
         return self.queryset().count()
 
+    @abstractmethod
     def docs(self, rows: list[dict[str, Any]], fields: dict[int, list[str]], taxonomy: Taxonomy,
              w: dict[str, int]) -> list[Doc]:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def values(self) -> tuple[str, ...]:
-        raise NotImplementedError
+        ...
 
     def through(self) -> tuple[type[Model], str]:
         m2m = self.model._meta.get_field("fields")
@@ -104,8 +107,9 @@ class Source:
             last = rows[-1]["pk"]
             yield self.docs(rows, _fields_of(through, owner, [r["pk"] for r in rows]), taxonomy, w)
 
+    @abstractmethod
     def hydrate(self, pks: Sequence[int], *, public_only: bool = False) -> dict[int, Item]:
-        raise NotImplementedError
+        ...
 
 
 def _field_parts(fids: list[str], taxonomy: Taxonomy, weight: int) -> list[tuple[str, int]]:
