@@ -153,14 +153,17 @@ def new_request(hub: Hub, **kwargs: Any) -> Any:
 
 
 def advance(hub: Hub, req: Any, to: str) -> Any:
-    """Walk a request through the workflow up to status `to`, with the right actors."""
+    """Carry a request on from its current status up to `to`, with the right actors."""
     from datetime import date
     from decimal import Decimal
 
     from clusterhub.support import actions
+    from clusterhub.support.models import SupportRequest
 
-    steps = ["triaged", "assigned", "in_progress", "resolved", "outcome_recorded", "closed"]
-    for status in steps[: steps.index(to) + 1]:
+    steps = ["submitted", "triaged", "assigned", "in_progress", "resolved", "outcome_recorded",
+             "closed"]
+    req = SupportRequest.objects.get(pk=req.pk)
+    for status in steps[steps.index(req.status) + 1: steps.index(to) + 1]:
         if status == "triaged":
             req = actions.triage(hub.coordinator, req, note="주조 분야 확인")
         elif status == "assigned":
@@ -175,7 +178,7 @@ def advance(hub: Hub, req: Any, to: str) -> Any:
             actions.record_outcome(hub.sme, req, satisfaction=5,
                                    defect_rate_before_pct=Decimal("12"),
                                    defect_rate_after_pct=Decimal("3"))
-            req.refresh_from_db()
+            req = SupportRequest.objects.get(pk=req.pk)
         elif status == "closed":
             req = actions.close(hub.coordinator, req)
     return req

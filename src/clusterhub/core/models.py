@@ -54,7 +54,7 @@ class TechField(models.Model):
 
 
 class TextJSONEncoder(json.JSONEncoder):
-    """JSON with non-ASCII text as it is, not \\uXXXX-escaped (json.dumps' default). SQLite
+    """JSON with non-ASCII text as it is, not \\u-escaped (json.dumps' default). SQLite
     keeps JSON as the text it is given, so its keywords read, and are searched, as Korean."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

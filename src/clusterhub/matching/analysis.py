@@ -67,7 +67,7 @@ COUNTER_RE = re.compile(r"(?<![0-9A-Za-z.])\d{1,2}(?:축|차원|가|단|층)(?=[
 # One-syllable verb stems that describe a defect (휘다, 새다, 깨지다, 타다, 뜨다, 닳다...).
 STEM_SINGLES = frozenset({"휘", "새", "깨", "타", "뜨", "녹", "닳", "갈", "튀", "끊", "붙", "굽"})
 PARTS_CACHE_SIZE = 200_000  # words whose compound parts are remembered
-KIWI_UNKNOWN_IDS = 64  # Kiwi gives out-of-vocabulary tokens a placeholder id below this
+KIWI_UNKNOWN_IDS = 64  # Kiwi gives out-of-vocabulary tokens a reserved id below this
 NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
 HANGUL_RE = re.compile(r"[가-힣]")
 

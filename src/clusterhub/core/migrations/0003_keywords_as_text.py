@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 
 def rewrite_keywords(apps, schema_editor):
-    """Write keywords again, now without \\uXXXX escapes (SQLite keeps the text it was given;
+    """Write keywords again, now without \\u escapes (SQLite keeps the text it was given;
     PostgreSQL's jsonb never kept escapes), so that search_text holds them as Korean text."""
     if schema_editor.connection.vendor != "sqlite":
         return

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from clusterhub.testing import new_request
+from clusterhub.testing import advance, new_request
 
 PERSONAS = ["sme", "other_sme", "expert", "other_expert", "coordinator", "other_coordinator",
             "admin", "analyst", "anonymous"]
@@ -60,39 +60,9 @@ def api_as(hub: Any, api_for: Any) -> Any:
     return lambda persona: api_for(user_of(hub, persona))
 
 
-STAGES = ["submitted", "triaged", "assigned", "in_progress", "resolved", "outcome_recorded",
-          "closed"]
-
-
 def forward(hub: Any, req: Any, to: str) -> Any:
-    """Carry on from the request's current status up to `to` (testing.advance starts at the
-    beginning)."""
-    from datetime import date
-    from decimal import Decimal
-
-    from clusterhub.support import actions
-    from clusterhub.support.models import SupportRequest
-
-    req = SupportRequest.objects.get(pk=req.pk)
-    for status in STAGES[STAGES.index(req.status) + 1: STAGES.index(to) + 1]:
-        if status == "triaged":
-            req = actions.triage(hub.coordinator, req, note="주조 분야 확인")
-        elif status == "assigned":
-            req = actions.assign(hub.coordinator, req, [hub.expert])
-        elif status == "in_progress":
-            req = actions.accept(hub.expert_user, req, "현장 방문 후 탕구 방안 검토")
-            actions.log_work(hub.expert_user, req, on=date.today(), hours=Decimal("6"),
-                             note="현장 방문")
-        elif status == "resolved":
-            req = actions.resolve(hub.expert_user, req, "진공 다이캐스팅 적용, 금형 온도 조정")
-        elif status == "outcome_recorded":
-            actions.record_outcome(hub.sme, req, satisfaction=5,
-                                   defect_rate_before_pct=Decimal("12"),
-                                   defect_rate_after_pct=Decimal("3"))
-            req = SupportRequest.objects.get(pk=req.pk)
-        elif status == "closed":
-            req = actions.close(hub.coordinator, req)
-    return req
+    """Carry on from the request's current status up to `to`."""
+    return advance(hub, req, to)
 
 
 @pytest.fixture
