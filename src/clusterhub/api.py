@@ -8,21 +8,30 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from clusterhub.analytics.api import router as analytics_router
+from clusterhub.collab.api import router as collab_router
 from clusterhub.core.actions import ActionRefused
 from clusterhub.core.api import router as directory_router
+from clusterhub.equipment.api import router as equipment_router
 from clusterhub.matching.api import router as matching_router
+from clusterhub.simulation.api import router as simulation_router
 from clusterhub.support.api import router as support_router
 
 api = NinjaAPI(
     title="ClusterHub API",
     version="1",
-    description="Directory of the cluster and the one-stop SME support desk. "
+    description="Directory of the cluster, the one-stop SME support desk, shared equipment, "
+    "collaboration workspaces, casting simulation and analytics. "
     "Authenticate with `Authorization: Bearer <token>` (`clusterhub token create USER`).",
     urls_namespace="api",
 )
 api.add_router("/", directory_router)
 api.add_router("/", support_router)
 api.add_router("/", matching_router)
+api.add_router("/", equipment_router)
+api.add_router("/", collab_router)
+api.add_router("/", analytics_router)
+api.add_router("/", simulation_router)
 
 
 def _error(request: HttpRequest, status: int, code: str, message: str,

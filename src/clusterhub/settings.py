@@ -63,6 +63,9 @@ INSTALLED_APPS = [
     "clusterhub.support",
     "clusterhub.simulation",
     "clusterhub.matching",
+    "clusterhub.equipment",
+    "clusterhub.collab",
+    "clusterhub.analytics",
 ]
 
 MIDDLEWARE = [
@@ -162,6 +165,8 @@ TASKS = {
 }
 
 # Attachments: size limit and the content types accepted (checked by magic bytes, not by name).
+# A TrueType font with Korean glyphs for PDF reports (default: Debian fonts-nanum).
+CLUSTERHUB_PDF_FONT = os.environ.get("CLUSTERHUB_PDF_FONT", "")
 CLUSTERHUB_MAX_UPLOAD_BYTES = env_int("CLUSTERHUB_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = CLUSTERHUB_MAX_UPLOAD_BYTES + 1024 * 1024
 # The SME rule (docs/architecture.md): a dotted path to a callable(organisation) -> bool.

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
@@ -81,6 +83,17 @@ class Command(BaseCommand):
         self.stdout.write(f"demo data: {result.total} records")
         users = self._users()
         self._requests(users)
+        # Each app may add its own demo (equipment, workspaces, analytics records...): a
+        # ``demo`` module with ``populate(users, stdout)`` in the app's package.
+        for config in apps.get_app_configs():
+            if config.name.startswith("clusterhub.") and config.name != "clusterhub.core":
+                try:
+                    module = importlib.import_module(f"{config.name}.demo")
+                except ModuleNotFoundError as exc:
+                    if exc.name != f"{config.name}.demo":
+                        raise
+                    continue
+                module.populate(users, self.stdout)
         self.stdout.write(f"\nDemo logins (password: {DEMO_PASSWORD})")
         for role, user in users.items():
             org = user.profile.organisation

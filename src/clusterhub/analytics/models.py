@@ -1,0 +1,4 @@
+"""Models of the analytics app."""
+
+from django.db import models  # noqa: F401
+

@@ -1,0 +1,5 @@
+"""The equipment part of /api/v1/."""
+
+from ninja import Router
+
+router = Router(tags=["equipment"])

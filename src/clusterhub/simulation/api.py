@@ -1,0 +1,5 @@
+"""The simulation part of /api/v1/."""
+
+from ninja import Router
+
+router = Router(tags=["simulation"])
