@@ -174,6 +174,8 @@ CLUSTERHUB_SME_RULE = os.environ.get("CLUSTERHUB_SME_RULE", "clusterhub.core.sme
 # Service levels of the support desk.
 CLUSTERHUB_SLA_FIRST_CONTACT_WORKING_DAYS = env_int("CLUSTERHUB_SLA_FIRST_CONTACT_DAYS", 3)
 CLUSTERHUB_SLA_PLAN_DAYS = env_int("CLUSTERHUB_SLA_PLAN_DAYS", 21)
+# Extra public holidays (JSON like support/holidays_kr.json), e.g. temporary holidays.
+CLUSTERHUB_HOLIDAYS_FILE = os.environ.get("CLUSTERHUB_HOLIDAYS_FILE", "")
 CLUSTERHUB_FOLLOW_UP_MONTHS = [int(m) for m in env_list("CLUSTERHUB_FOLLOW_UP_MONTHS", "3,6,12")]
 
 # Matching (clusterhub.matching, docs/benchmarks.md "Matching"): the weights of the ranking.

@@ -25,18 +25,36 @@ def kst(*args: int) -> datetime:
 
 
 @pytest.mark.parametrize(("start", "due"), [
-    (kst(2024, 5, 6, 10), kst(2024, 5, 9, 10)),   # Monday -> Thursday
-    (kst(2024, 5, 9, 10), kst(2024, 5, 14, 10)),  # Thursday -> Tuesday
-    (kst(2024, 5, 10, 10), kst(2024, 5, 15, 10)),  # Friday -> Wednesday
-    (kst(2024, 5, 11, 10), kst(2024, 5, 15, 10)),  # Saturday -> Wednesday
-    (kst(2024, 5, 12, 10), kst(2024, 5, 15, 10)),  # Sunday -> Wednesday
+    (kst(2024, 6, 17, 10), kst(2024, 6, 20, 10)),  # Monday -> Thursday
+    (kst(2024, 6, 20, 10), kst(2024, 6, 25, 10)),  # Thursday -> Tuesday
+    (kst(2024, 6, 21, 10), kst(2024, 6, 26, 10)),  # Friday -> Wednesday
+    (kst(2024, 6, 22, 10), kst(2024, 6, 26, 10)),  # Saturday -> Wednesday
+    (kst(2024, 6, 23, 10), kst(2024, 6, 26, 10)),  # Sunday -> Wednesday
     # Weekend mornings in Seoul are still Friday / Saturday in UTC: count Seoul's days.
-    (kst(2024, 5, 11, 8), kst(2024, 5, 15, 8)),   # Saturday 08:00 -> Wednesday
-    (kst(2024, 5, 12, 8), kst(2024, 5, 15, 8)),   # Sunday 08:00 -> Wednesday
+    (kst(2024, 6, 22, 8), kst(2024, 6, 26, 8)),   # Saturday 08:00 -> Wednesday
+    (kst(2024, 6, 23, 8), kst(2024, 6, 26, 8)),   # Sunday 08:00 -> Wednesday
+    # Public holidays are not working days: Wednesday 15 May 2024 was Buddha's birthday,
+    # Monday 6 May a substitute holiday for Children's Day.
+    (kst(2024, 5, 10, 10), kst(2024, 5, 16, 10)),  # Friday -> Thursday (skips 13, 14, 15)
+    (kst(2024, 5, 3, 10), kst(2024, 5, 9, 10)),   # Friday -> Thursday (skips the 6th)
+    # Chuseok 2026 (24-26 Sep) and the substitute day for 개천절 (5 Oct).
+    (kst(2026, 9, 23, 10), kst(2026, 9, 30, 10)),  # Wednesday -> Wednesday a week later
+    (kst(2026, 10, 1, 10), kst(2026, 10, 7, 10)),  # Thursday -> Wednesday (skips 3 and 5 Oct)
+    # A fixed solar holiday applies in a year the data file does not list.
+    (kst(2031, 8, 14, 10), kst(2031, 8, 20, 10)),  # Thursday -> Wednesday (15 Aug is a Friday)
 ])
 def test_first_contact_due_in_three_working_days(start, due):
     assert sla.contact_due(start) == due
     assert sla.contact_due(start.astimezone(UTC)) == due  # the same instant, given in UTC
+
+
+def test_holiday_file_lists_the_years_it_covers():
+    data = sla.holidays()
+    for year in (2024, 2025, 2026, 2027):
+        names = {name for day, name in data.items() if day.year == year}
+        assert "설날" in names and "추석" in names
+    assert not sla.is_working_day(datetime(2025, 6, 3).date())  # presidential election day
+    assert sla.is_working_day(datetime(2025, 6, 4).date())
 
 
 def test_plan_due_in_21_days():
@@ -48,7 +66,7 @@ def test_submit_sets_the_deadlines(hub):
     with mock.patch("django.utils.timezone.now", return_value=saturday_morning):
         req = new_request(hub)
     assert req.created_at == saturday_morning
-    assert req.contact_due_at == kst(2024, 5, 15, 8, 30)
+    assert req.contact_due_at == kst(2024, 5, 16, 8, 30)  # Mon, Tue, (Buddha's birthday), Thu
     assert req.plan_due_at == saturday_morning + timedelta(days=21)
 
 
