@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from . import geometry
+from . import analysis, geometry
 from .materials import Material, MaterialError, load_library, material_from_dict, with_overrides
 from .model import FACES, Boundary, Probe, Problem, RunResult, Solver
 
@@ -49,6 +49,9 @@ class Case:
     backend: str = "numba"
     substepping: str = "auto"
     raw: dict[str, Any] = field(default_factory=dict)
+    roles: np.ndarray | None = None  # uint8 per cell: analysis.ROLE_* of the region painted last
+    fs_crit: float | None = None  # overrides each alloy's critical_fraction_solid
+    chvorinov_factor: float = analysis.CHVORINOV_FACTOR
 
 
 # ---- small validators --------------------------------------------------------------------
@@ -175,6 +178,7 @@ def parse_case(raw: Any, base_dir: Path | None = None) -> Case:
         bg_idx = use("background", bg)
     mat = np.full(shape, bg_idx, dtype=np.uint8)
     T0 = np.full(shape, bg_temp)
+    roles = np.zeros(shape, dtype=np.uint8)
 
     # regions, painted in order
     regions = d.get("regions", [])
@@ -184,7 +188,7 @@ def parse_case(raw: Any, base_dir: Path | None = None) -> Case:
     for n, reg in enumerate(regions):
         key = f"regions[{n}]"
         reg = _obj(key, reg)
-        _only(key, reg, {"material", "initial_temperature", "name", *shape_keys})
+        _only(key, reg, {"material", "initial_temperature", "name", "role", *shape_keys})
         if "material" not in reg:
             raise CaseError(f"{key}.material", "is required")
         idx = use(f"{key}.material", reg["material"])
@@ -199,6 +203,15 @@ def parse_case(raw: Any, base_dir: Path | None = None) -> Case:
             raise CaseError(f"{key}.{given[0]}", f"covers no cell centre of the {extent[0]:g} x {extent[1]:g} x {extent[2]:g} mm grid")
         mat[mask] = idx
         T0[mask] = temp
+        role = reg.get("role")
+        if role is None:
+            m = materials[idx]
+            code = analysis.ROLE_CASTING if m.is_latent and temp > m.solidus else analysis.ROLE_NONE
+        elif role in analysis.ROLES:
+            code = analysis.ROLES[role]
+        else:
+            raise CaseError(f"{key}.role", f"must be one of {', '.join(analysis.ROLES)} (got {json.dumps(role)})")
+        roles[mask] = code
     if len(materials) > 255:
         raise CaseError("materials", "at most 255 materials in one case")
 
@@ -261,7 +274,7 @@ def parse_case(raw: Any, base_dir: Path | None = None) -> Case:
 
     # outputs
     out = _obj("outputs", d.get("outputs", {}))
-    _only("outputs", out, {"probes", "front_times_s", "niyama"})
+    _only("outputs", out, {"probes", "front_times_s", "niyama", "hot_spots", "chvorinov"})
     probes: list[Probe] = []
     pr = out.get("probes", [])
     if not isinstance(pr, list):
@@ -295,6 +308,20 @@ def parse_case(raw: Any, base_dir: Path | None = None) -> Case:
         if "box" in ny:
             lo, hi = _box("outputs.niyama.box", ny["box"])
             niyama_box = (lo, hi)
+    fs_crit = None
+    if "hot_spots" in out:
+        hs = _obj("outputs.hot_spots", out["hot_spots"])
+        _only("outputs.hot_spots", hs, {"critical_fraction_solid"})
+        if "critical_fraction_solid" in hs:
+            fs_crit = _num("outputs.hot_spots.critical_fraction_solid", hs["critical_fraction_solid"])
+            if not 0 < fs_crit < 1:
+                raise CaseError("outputs.hot_spots.critical_fraction_solid", f"must lie between 0 and 1 (got {fs_crit:g})")
+    factor = analysis.CHVORINOV_FACTOR
+    if "chvorinov" in out:
+        ch = _obj("outputs.chvorinov", out["chvorinov"])
+        _only("outputs.chvorinov", ch, {"factor"})
+        if "factor" in ch:
+            factor = _num("outputs.chvorinov.factor", ch["factor"], positive=True)
     sv = _obj("solver", d.get("solver", {}))
     _only("solver", sv, {"backend", "substepping"})
     backend = sv.get("backend", "numba")
@@ -313,6 +340,7 @@ def parse_case(raw: Any, base_dir: Path | None = None) -> Case:
         problem=problem, end_time=end_time, until_solidified=until == "solidified", max_time=max_time,
         probes=probes, front_times=front_times, niyama_box=niyama_box, spacing_mm=h,
         material_names=names, backend=backend, substepping=substepping, raw=d,
+        roles=roles, fs_crit=fs_crit, chvorinov_factor=factor,
     )
 
 
@@ -434,6 +462,35 @@ def niyama_summary(case: Case, res: RunResult) -> dict[str, Any]:
     return out
 
 
+def fs_crit_field(case: Case) -> np.ndarray:
+    """The critical fraction solid per cell: the case's, else the alloy's, else 0.5."""
+    if case.fs_crit is not None:
+        return np.full(case.problem.shape, case.fs_crit)
+    per = np.array([
+        m.critical_fraction_solid if m.critical_fraction_solid is not None else analysis.DEFAULT_FS_CRIT
+        for m in case.problem.materials
+    ])
+    return per[case.problem.mat]
+
+
+def critical_times(case: Case, res: RunResult) -> np.ndarray:
+    """When each cell reached its critical fraction solid (s; +inf if never, NaN outside the casting)."""
+    tc = analysis.critical_time(res.t_liquidus, res.t_solidus, fs_crit_field(case))
+    return np.where(res.casting, tc, np.nan)
+
+
+def pockets_summary(case: Case, res: RunResult) -> dict[str, Any]:
+    tc = critical_times(case, res)
+    riser = case.roles == analysis.ROLE_RISER if case.roles is not None else None
+    pockets = analysis.liquid_pockets(np.where(np.isnan(tc), np.inf, tc), res.casting, case.spacing_mm, riser)
+    fs = fs_crit_field(case)[res.casting]
+    return {
+        "critical_fraction_solid": float(fs.min()) if fs.size else None,
+        "pockets": pockets,
+        "unfed": sum(1 for p in pockets if not p["fed_by_riser"]),
+    }
+
+
 def summarise(case: Case, res: RunResult) -> dict[str, Any]:
     last = res.last_to_solidify()
     st = res.solidification_time
@@ -444,6 +501,11 @@ def summarise(case: Case, res: RunResult) -> dict[str, Any]:
         "niyama": niyama_summary(case, res),
         "last_to_solidify_mm": None if last is None else [v * 1e3 for v in last],
         "hot_spots": res.hot_spots(),
+        "liquid_pockets": pockets_summary(case, res),
+        "chvorinov": analysis.chvorinov_check(
+            case.roles if case.roles is not None else np.zeros(case.problem.shape, np.uint8),
+            case.spacing_mm, case.chvorinov_factor, t_solidus=res.t_solidus,
+        ),
         "energy": {
             "relative_drift": res.energy_drift,
             "latent_heat_released_J": res.latent_heat_released(),
@@ -486,5 +548,7 @@ def write_outputs(case: Case, res: RunResult, summary: dict[str, Any], out_dir: 
         niyama=f["niyama"],
         thermal_gradient=f["gradient"],
         cooling_rate=f["cooling_rate"],
+        critical_time=critical_times(case, res),
+        role=case.roles if case.roles is not None else np.zeros(case.problem.shape, np.uint8),
     )
     return paths
