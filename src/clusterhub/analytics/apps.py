@@ -6,3 +6,6 @@ class AnalyticsConfig(AppConfig):
     name = "clusterhub.analytics"
     label = "analytics"
     verbose_name = _("Analytics")
+
+    def ready(self) -> None:
+        from . import records, reports  # noqa: F401 - register record types and reports

@@ -1,0 +1,2 @@
+def indicator_names() -> set[str]:
+    return set()
