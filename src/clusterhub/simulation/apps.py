@@ -6,3 +6,6 @@ class SimulationConfig(AppConfig):
     name = "clusterhub.simulation"
     label = "simulation"
     verbose_name = _("Casting simulation")
+
+    def ready(self) -> None:
+        from . import reports  # noqa: F401  (registers `clusterhub report design-support`)

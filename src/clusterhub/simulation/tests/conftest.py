@@ -38,3 +38,51 @@ def slab(
         spacing=dx_mm * 1e-3, materials=mats, mat=mat, T0=T0, boundaries=bnd,
         niyama_temperature=niyama_temperature,
     )
+
+
+# ---- the service: personas and runs ------------------------------------------------------
+import pytest  # noqa: E402
+
+PERSONAS = ["sme", "other_sme", "expert", "coordinator", "other_coordinator", "admin", "analyst",
+            "anonymous"]
+# Who sees a run of hub.firm (made by hub.sme, served by hub.desk).
+SEES_RUN = {"sme", "coordinator", "admin"}
+
+
+def user_of(hub, persona):  # type: ignore[no-untyped-def]
+    return {
+        "sme": hub.sme, "other_sme": hub.other_sme, "expert": hub.expert_user,
+        "coordinator": hub.coordinator, "other_coordinator": hub.other_coordinator,
+        "admin": hub.admin, "analyst": hub.analyst, "anonymous": None,
+    }[persona]
+
+
+QUICK = {"title": "시험 평판", "geometry": "box", "alloy": "A356", "mould": "silica_sand",
+         "pouring_temperature": 700.0, "mesh_mm": 2.0, "dims_mm": (20.0, 20.0, 10.0)}
+
+
+def make_run(hub, execute=True, **kw):  # type: ignore[no-untyped-def]
+    """A quick-shape run of hub.firm (about 3,000 cells), solved in this process."""
+    from clusterhub.simulation import actions
+
+    params = {**QUICK, **kw}
+    run = actions.create_run(hub.sme, enqueue=False, **params)
+    if execute:
+        actions.execute_run(run.pk)
+        run.refresh_from_db()
+    return run
+
+
+@pytest.fixture(autouse=True)
+def _english_and_fast(settings):  # type: ignore[no-untyped-def]
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def done_run(hub):  # type: ignore[no-untyped-def]
+    return make_run(hub, riser=True)
