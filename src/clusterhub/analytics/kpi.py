@@ -47,30 +47,34 @@ class Metric:
     group: Any
     category: str  # unreported category that blanks it ("" for regular_staff)
 
+    @property
+    def is_amount(self) -> bool:
+        return self.key.endswith("_mkrw")
 
-GROUP_JOINT = _("국가연구개발사업을 통한 공동기술개발실적")
-GROUP_CONTRACT = _("중소기업으로부터 수탁한 위탁연구용역 실적")
-GROUP_TRANSFER = _("중소기업으로의 기술이전실적")
-GROUP_GUIDANCE = _("기술지도실적")
-GROUP_TRAINING = _("기술인력교육")
+
+GROUP_JOINT = _("Joint technology development through national R&D programmes")
+GROUP_CONTRACT = _("Contract research commissioned by SMEs")
+GROUP_TRANSFER = _("Technology transfer to SMEs")
+GROUP_GUIDANCE = _("Technology guidance")
+GROUP_TRAINING = _("Technical staff training")
 
 METRICS: list[Metric] = [
-    Metric("joint_rnd_projects", _("중소기업 참여과제수"), GROUP_JOINT, "joint_rnd"),
-    Metric("joint_rnd_smes", _("참여중소기업수"), GROUP_JOINT, "joint_rnd"),
-    Metric("joint_rnd_total_mkrw", _("총연구개발비(A+B)"), GROUP_JOINT, "joint_rnd"),
-    Metric("joint_rnd_gov_mkrw", _("정부부담연구비(A)"), GROUP_JOINT, "joint_rnd"),
-    Metric("joint_rnd_sme_mkrw", _("중소기업부담연구비(B)"), GROUP_JOINT, "joint_rnd"),
-    Metric("contract_research_jobs", _("위탁연구용역건수"), GROUP_CONTRACT, "contract_research"),
-    Metric("contract_research_smes", _("용역발주중소업체수"), GROUP_CONTRACT, "contract_research"),
-    Metric("contract_research_mkrw", _("총수탁연구개발비"), GROUP_CONTRACT, "contract_research"),
-    Metric("transfers", _("총기술이전건수"), GROUP_TRANSFER, "tech_transfer"),
-    Metric("royalty_contracted_mkrw", _("총기술료계약액"), GROUP_TRANSFER, "tech_transfer"),
-    Metric("royalty_received_mkrw", _("총기술료수입액"), GROUP_TRANSFER, "tech_transfer"),
-    Metric("guidance_firms", _("총기술지도업체수"), GROUP_GUIDANCE, "guidance"),
-    Metric("guidance_man_months", _("총투입인력 M/M"), GROUP_GUIDANCE, "guidance"),
-    Metric("regular_staff", _("정규직총원"), GROUP_GUIDANCE, ""),
-    Metric("training_smes", _("총참여중소업체수"), GROUP_TRAINING, "training"),
-    Metric("trainees", _("년간교육총인원"), GROUP_TRAINING, "training"),
+    Metric("joint_rnd_projects", _("Projects with SMEs"), GROUP_JOINT, "joint_rnd"),
+    Metric("joint_rnd_smes", _("Participating SMEs"), GROUP_JOINT, "joint_rnd"),
+    Metric("joint_rnd_total_mkrw", _("Total R&D cost (A+B)"), GROUP_JOINT, "joint_rnd"),
+    Metric("joint_rnd_gov_mkrw", _("Government funding (A)"), GROUP_JOINT, "joint_rnd"),
+    Metric("joint_rnd_sme_mkrw", _("SME funding (B)"), GROUP_JOINT, "joint_rnd"),
+    Metric("contract_research_jobs", _("Contract research jobs"), GROUP_CONTRACT, "contract_research"),
+    Metric("contract_research_smes", _("SME clients"), GROUP_CONTRACT, "contract_research"),
+    Metric("contract_research_mkrw", _("Contract research income"), GROUP_CONTRACT, "contract_research"),
+    Metric("transfers", _("Technology transfers"), GROUP_TRANSFER, "tech_transfer"),
+    Metric("royalty_contracted_mkrw", _("Royalties contracted"), GROUP_TRANSFER, "tech_transfer"),
+    Metric("royalty_received_mkrw", _("Royalties received"), GROUP_TRANSFER, "tech_transfer"),
+    Metric("guidance_firms", _("Firms guided"), GROUP_GUIDANCE, "guidance"),
+    Metric("guidance_man_months", _("Guidance man-months"), GROUP_GUIDANCE, "guidance"),
+    Metric("regular_staff", _("Regular staff"), GROUP_GUIDANCE, ""),
+    Metric("training_smes", _("SMEs trained"), GROUP_TRAINING, "training"),
+    Metric("trainees", _("Trainees per year"), GROUP_TRAINING, "training"),
 ]
 METRIC_KEYS = [m.key for m in METRICS]
 CATEGORY_METRICS: dict[str, list[str]] = defaultdict(list)

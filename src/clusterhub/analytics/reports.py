@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+
 from clusterhub.core import tabular
 from clusterhub.core.reports import Report, register
 
@@ -13,8 +17,10 @@ from . import kpi
 
 def kpi_table(result: kpi.KpiResult) -> tabular.Table:
     """One row per institution and year, one column per metric (Korean labels)."""
-    columns = [("institution", "기관"), ("institution_name", "기관명"), ("year", "연도")]
-    columns += [(m.key, f"{m.label}") for m in kpi.METRICS]
+    columns = [("institution", str(_("Institution id"))), ("institution_name", str(_("Institution"))),
+               ("year", str(_("Year")))]
+    columns += [(m.key, f"{m.label} ({_('M KRW')})" if m.is_amount else str(m.label))
+                for m in kpi.METRICS]
     rows = []
     for inst, per in result.rows.items():
         for year, values in sorted(per.items()):
@@ -40,4 +46,5 @@ class KpiReport(Report):
         if year_from is not None and year_to is not None and year_from > year_to:
             raise ValueError(f"--from {year_from} is after --to {year_to}")
         result = kpi.compute(options.get("institution") or None, year_from, year_to)
-        return tabular.render(kpi_table(result), fmt, json_data=result.as_json())
+        with translation.override(settings.LANGUAGE_CODE):  # Korean labels by default
+            return tabular.render(kpi_table(result), fmt, json_data=result.as_json())

@@ -1,6 +1,13 @@
-"""Pages of the analytics app (included under /analytics/ by clusterhub/urls.py, namespace \"analytics\")."""
+"""Pages of the analytics app (included under /analytics/ by clusterhub/urls.py, namespace "analytics")."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "analytics"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("kpi/", views.kpi_page, name="kpi"),
+    path("kpi/compare/", views.kpi_compare, name="kpi_compare"),
+    path("kpi/download.<str:fmt>", views.kpi_download, name="kpi_download"),
+]

@@ -29,8 +29,9 @@ def _english(settings: Any) -> Any:
 
 
 @pytest.fixture
-def reference(db: Any) -> None:
-    """Core reference data: the 17 regions, fields and the Table 3-1 organisations."""
+def reference(hub: Any) -> None:
+    """Core reference data: the 17 regions, fields and the Table 3-1 organisations, imported
+    over the test hub (whose `kitech` they update)."""
     import_files([CORE_REFERENCE / f"{n}.jsonl"
                   for n in ("regions", "fields", "organisations")])
 

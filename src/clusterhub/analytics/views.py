@@ -1,0 +1,149 @@
+"""Analytics pages. Thin: parse, authorise (analysts, coordinators and admins; everyone else
+gets a 404 as for any page that is not theirs), compute through the app's modules, respond."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from clusterhub.core import charts, tabular
+from clusterhub.core.access import require_role
+
+from . import kpi
+from .reports import kpi_table
+
+READERS = ("analyst", "coordinator", "admin")
+
+
+def _reader(request: HttpRequest) -> str:
+    return require_role(request.user, *READERS)
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def _filters(request: HttpRequest) -> tuple[int | None, int | None]:
+    return _int(request.GET.get("from")), _int(request.GET.get("to"))
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    _reader(request)
+    return render(request, "analytics/index.html", {})
+
+
+def seed_rows(result: kpi.KpiResult, inst: str, years: list[int]) -> list[dict[str, Any]]:
+    """The seed's table for one institute: one row per metric, one cell per year."""
+    per = result.rows.get(inst, {})
+    rows = []
+    previous = None
+    for m in kpi.METRICS:
+        rows.append({"metric": m, "group": m.group if m.group != previous else None,
+                     "cells": [per.get(y, {}).get(m.key) for y in years]})
+        previous = m.group
+    return rows
+
+
+@login_required
+def kpi_page(request: HttpRequest) -> HttpResponse:
+    _reader(request)
+    year_from, year_to = _filters(request)
+    result = kpi.compute(None, year_from, year_to)
+    institutions = sorted(result.rows, key=lambda i: result.names.get(i, i))
+    inst = request.GET.get("institution") or (institutions[0] if institutions else "")
+    if inst and inst not in result.rows:
+        raise Http404
+    years = sorted(result.rows.get(inst, {}))
+    rows = seed_rows(result, inst, years) if inst else []
+    chart = ""
+    if inst:
+        per = result.rows[inst]
+        chart = charts.line_chart(
+            _("Joint R&D and guidance of %(name)s") % {"name": result.names.get(inst, inst)},
+            [str(y) for y in years],
+            [(str(kpi.METRICS[0].label), [per[y]["joint_rnd_projects"] for y in years]),
+             (str(kpi.METRICS[8].label), [per[y]["transfers"] for y in years]),
+             (str(kpi.METRICS[11].label), [per[y]["guidance_firms"] for y in years])])
+    return render(request, "analytics/kpi.html", {
+        "institutions": [(i, result.names.get(i, i)) for i in institutions], "inst": inst,
+        "name": result.names.get(inst, inst), "years": years, "rows": rows, "chart": chart,
+        "year_from": year_from or "", "year_to": year_to or "",
+    })
+
+
+@login_required
+def kpi_compare(request: HttpRequest) -> HttpResponse:
+    _reader(request)
+    year_from, year_to = _filters(request)
+    metric_key = request.GET.get("metric") or kpi.METRIC_KEYS[0]
+    if metric_key not in kpi.METRIC_KEYS:
+        raise Http404
+    metric = kpi.METRICS[kpi.METRIC_KEYS.index(metric_key)]
+    result = kpi.compute(None, year_from, year_to)
+    years = result.years()
+    institutions = sorted(result.rows, key=lambda i: result.names.get(i, i))
+    table = [{"inst": i, "name": result.names.get(i, i),
+              "cells": [result.rows[i].get(y, {}).get(metric_key) for y in years]}
+             for i in institutions]
+    totals = result.totals()
+    total_row = [totals[y]["values"][metric_key] for y in years]
+    missing = [(y, [result.names.get(i, i) for i in totals[y]["missing"].get(metric_key, [])])
+               for y in years]
+    chart = charts.bar_chart(str(metric.label), [str(y) for y in years],
+                             [(row["name"], row["cells"]) for row in table[:8]],
+                             unit=_("M KRW") if metric.is_amount else "")
+    return render(request, "analytics/kpi_compare.html", {
+        "metrics": kpi.METRICS, "metric": metric, "years": years, "table": table,
+        "total_row": total_row, "missing": [(y, names) for y, names in missing if names],
+        "chart": chart, "year_from": year_from or "", "year_to": year_to or "",
+    })
+
+
+@login_required
+def kpi_download(request: HttpRequest, fmt: str) -> HttpResponse:
+    _reader(request)
+    year_from, year_to = _filters(request)
+    inst = request.GET.get("institution") or None
+    try:
+        result = kpi.compute([inst] if inst else None, year_from, year_to)
+    except ValueError:
+        raise Http404 from None
+    if fmt == "pdf":
+        return tabular.download(_kpi_pdf(result), "kpi", "pdf")
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    return tabular.download(tabular.render(kpi_table(result), fmt), "kpi", fmt)
+
+
+def _kpi_pdf(result: kpi.KpiResult) -> bytes:
+    from clusterhub.core.pdf import PdfDocument
+
+    doc = PdfDocument(_("Institute KPI report"),
+                      _("SME support per institute and year (seed Tables 4-2 to 4-7); "
+                        "amounts in million KRW; '-' = not reported."), landscape=True)
+    for inst in sorted(result.rows, key=lambda i: result.names.get(i, i)):
+        years = sorted(result.rows[inst])
+        doc.heading(f"{result.names.get(inst, inst)} ({inst})")
+        doc.table([_("Item")] + [str(y) for y in years],
+                  [[str(r["metric"].label)] + r["cells"] for r in seed_rows(result, inst, years)])
+    totals = result.totals()
+    if totals:
+        years = sorted(totals)
+        doc.heading(_("Totals per year"))
+        doc.table([_("Item")] + [str(y) for y in years],
+                  [[str(m.label)] + [totals[y]["values"][m.key] for y in years]
+                   for m in kpi.METRICS])
+        for y in years:
+            gaps = [f"{m.label}: {', '.join(result.names.get(i, i) for i in insts)}"
+                    for m in kpi.METRICS if (insts := totals[y]["missing"].get(m.key))]
+            if gaps:
+                doc.paragraph(f"{y} — {_('not reported')}: " + "; ".join(gaps), small=True)
+    return doc.render()
