@@ -242,6 +242,9 @@ def _request_booking(
     waits for the owner ("requested"); `hold` keeps the slot for HOLD_MINUTES (a quote to
     accept). Overlap with a blocking booking, buffers included, raises BookingConflict."""
     now = now or timezone.now()
+    if timezone.is_naive(start) or timezone.is_naive(end):
+        raise _invalid(_("Give times with a UTC offset (ISO 8601, e.g. 2026-03-02T09:00+09:00)."),
+                       "start")
     start, end = start.astimezone(UTC), end.astimezone(UTC)
     check_request(actor, equipment, start, end, mode, now=now, voucher=voucher, samples=samples)
     if support_request is not None:

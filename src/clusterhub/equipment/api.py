@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import Field
 
@@ -216,14 +216,14 @@ def create_booking(request: HttpRequest, key: str, payload: BookingIn) -> Any:
                 raise ActionRefused(reason, "start", code="invalid")
             out = booking_out(result.created[0])
             out["skipped"] = [{"start": s, "reason": r} for s, r in result.skipped]
-            return 201, out
+            return Status(201, out)
         booking = actions.request_booking(user, item, start=payload.start, end=payload.end,
                                           hold=payload.hold, **kwargs)
     except actions.BookingConflict as exc:
         conflict = ({"start": exc.interval[0], "end": exc.interval[1]} if exc.interval else None)
-        return 409, {"code": "conflict", "message": exc.message, "field": exc.field,
-                     "conflict": conflict}
-    return 201, booking_out(booking)
+        return Status(409, {"code": "conflict", "message": exc.message, "field": exc.field,
+                     "conflict": conflict})
+    return Status(201, booking_out(booking))
 
 
 @router.get("/bookings", response=list[BookingOut], auth=bearer)

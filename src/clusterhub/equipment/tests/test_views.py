@@ -1,0 +1,141 @@
+"""Pages: every persona on every page (404 for not-yours), the booking form with its live
+check, the approval queue, the dashboard; pinned query counts on list pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from clusterhub.equipment import actions
+from clusterhub.equipment.models import Booking
+
+from .conftest import PERSONAS
+from .factories import EquipmentFactory, seoul
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_public_pages(client_for: Any, user_of: Any, machine: Any, persona: str) -> None:
+    c = client_for(user_of(persona))
+    assert c.get("/equipment/?q=측정").status_code == 200
+    r = c.get("/equipment/items/cmm-1/?week=2030-03-06")
+    assert r.status_code == 200 and machine.capabilities in r.content.decode()
+    assert c.get("/equipment/items/nope/").status_code == 404
+    assert c.get("/equipment/items/cmm-1/calendar.ics").status_code == 200
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_booking_page_personas(client_for: Any, user_of: Any, hub: Any, machine: Any,
+                               persona: str) -> None:
+    b = actions.request_booking(hub.sme, machine, start=seoul(4, 10), end=seoul(4, 12))
+    r = client_for(user_of(persona)).get(f"/equipment/bookings/{b.pk}/")
+    if persona == "anonymous":
+        assert r.status_code == 302
+    else:
+        sees = persona in ("sme", "staff", "admin", "analyst")
+        assert r.status_code == (200 if sees else 404)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_confirm_by_post_personas(client_for: Any, user_of: Any, hub: Any, machine: Any,
+                                  persona: str) -> None:
+    b = actions.request_booking(hub.sme, machine, start=seoul(4, 10), end=seoul(4, 12))
+    r = client_for(user_of(persona)).post(f"/equipment/bookings/{b.pk}/confirm/")
+    b.refresh_from_db()
+    if persona == "anonymous":
+        assert r.status_code == 302 and b.status == "requested"
+    elif persona in ("staff", "admin"):
+        assert r.status_code == 302 and b.status == "confirmed"
+    elif persona in ("sme", "analyst"):  # sees it, may not approve it
+        assert r.status_code == 302 and b.status == "requested"
+    else:
+        assert r.status_code == 404 and b.status == "requested"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_role_pages(client_for: Any, user_of: Any, machine: Any, persona: str) -> None:
+    c = client_for(user_of(persona))
+    expected = {
+        "/equipment/bookings/": 200,
+        "/equipment/approvals/": 200 if persona in ("coordinator", "other_coordinator", "staff",
+                                                     "admin") else 404,
+        "/equipment/utilisation/": 200 if persona in ("coordinator", "other_coordinator", "staff",
+                                                       "admin", "analyst") else 404,
+        "/equipment/items/cmm-1/book/": 200 if persona not in ("analyst",) else 404,
+        "/equipment/bookings/calendar.ics": 200,
+    }
+    for url, code in expected.items():
+        r = c.get(url)
+        assert r.status_code == (302 if persona == "anonymous" else code), (url, persona)
+
+
+def test_book_through_the_form(client_for: Any, hub: Any, machine: Any) -> None:
+    c = client_for(hub.sme)
+    data = {"start": "2030-03-04T10:00", "end": "2030-03-04T12:00", "mode": "direct",
+            "purpose": "치수 측정", "repeat_weeks": 1, "samples": 0}
+    r = c.post("/equipment/items/cmm-1/book/", data)
+    b = Booking.objects.get()
+    assert r.status_code == 302 and r["Location"] == f"/equipment/bookings/{b.pk}/"
+    assert b.start == seoul(4, 10)  # the form's wall-clock time is Seoul time
+    r = c.post("/equipment/items/cmm-1/book/", data)
+    assert r.status_code == 200 and "already booked" in r.content.decode()
+    assert Booking.objects.count() == 1
+
+
+def test_live_check(client_for: Any, hub: Any, machine: Any) -> None:
+    c = client_for(hub.sme)
+    data = {"start": "2030-03-04T10:00", "end": "2030-03-04T12:00", "mode": "direct"}
+    r = c.post("/equipment/items/cmm-1/check/", data)
+    assert "80,000" in r.content.decode() or "80000" in r.content.decode()
+    actions.request_booking(hub.other_sme, machine, start=seoul(4, 11), end=seoul(4, 13),
+                            mode="analysis")
+    r = c.post("/equipment/items/cmm-1/check/", data)
+    assert "Conflict" in r.content.decode() and "already booked" in r.content.decode()
+    r = c.post("/equipment/items/cmm-1/check/", {**data, "start": "2030-03-04T20:00",
+                                                  "end": "2030-03-04T21:00"})
+    assert "opening hours" in r.content.decode()
+    assert Booking.objects.count() == 1  # checking writes nothing
+
+
+def test_approval_queue_shows_only_own_items(client_for: Any, hub: Any, machine: Any,
+                                             staff: Any) -> None:
+    other = EquipmentFactory(owner=hub.desk, site=hub.desk, name="만능재료시험기",
+                             training_required=False)
+    from .factories import open_weekdays
+
+    open_weekdays(hub.desk)
+    mine = actions.request_booking(hub.sme, machine, start=seoul(4, 10), end=seoul(4, 12))
+    theirs = actions.request_booking(hub.sme, other, start=seoul(4, 10), end=seoul(4, 12))
+    page = client_for(staff).get("/equipment/approvals/").content.decode()
+    assert f"/equipment/bookings/{mine.pk}/" in page
+    assert f"/equipment/bookings/{theirs.pk}/" not in page
+
+
+def test_list_queries_are_pinned(client_for: Any, hub: Any, staff: Any,
+                                 django_assert_num_queries: Any) -> None:
+    from .factories import open_weekdays
+
+    open_weekdays(hub.centre)
+    items = [EquipmentFactory(owner=hub.institute, site=hub.centre, training_required=False)
+             for _ in range(6)]
+    for i, item in enumerate(items):
+        actions.request_booking(hub.sme, item, start=seoul(4, 10 + i % 3), end=seoul(4, 13))
+    c = client_for(hub.sme)
+    # session, user, profile, unread count (base.html), count, regions (filter), page
+    with django_assert_num_queries(7):
+        assert c.get("/equipment/").status_code == 200
+    with django_assert_num_queries(6):  # session, user, profile, unread, count, page
+        assert c.get("/equipment/bookings/").status_code == 200
+    c = client_for(staff)
+    with django_assert_num_queries(6):
+        assert c.get("/equipment/approvals/").status_code == 200
+
+
+def test_korean_by_default(client: Any, machine: Any) -> None:
+    from django.utils import translation
+
+    with translation.override("ko"):
+        r = client.get("/equipment/", HTTP_ACCEPT_LANGUAGE="ko")
+    assert "공동활용 장비" in r.content.decode()
