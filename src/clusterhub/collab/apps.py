@@ -6,3 +6,6 @@ class CollabConfig(AppConfig):
     name = "clusterhub.collab"
     label = "collab"
     verbose_name = _("Collaboration")
+
+    def ready(self) -> None:
+        from . import records, reports  # noqa: F401
