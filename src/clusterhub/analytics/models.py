@@ -181,9 +181,6 @@ class IncentiveLine(models.Model):
     expert = models.ForeignKey(Expert, on_delete=models.PROTECT, related_name="+")
     centre = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     institute = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    computed_at = models.DateTimeField(default=timezone.now)
-    computed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                    related_name="+")
 
     class Meta:
         ordering = ["period", "request", "rule", "expert"]
@@ -196,6 +193,25 @@ class IncentiveLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period} #{self.request_id} {self.rule} {self.points}"
+
+
+class IncentiveRun(models.Model):
+    """The last recompute of a period: who, when, totals, and the scheme it applied."""
+
+    period = models.CharField(_("period"), max_length=16, unique=True)
+    computed_at = models.DateTimeField(default=timezone.now)
+    computed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    cases = models.PositiveIntegerField(default=0)
+    lines = models.PositiveIntegerField(default=0)
+    points = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    scheme = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-period"]
+
+    def __str__(self) -> str:
+        return self.period
 
 
 class RegionIndicator(models.Model):

@@ -11,3 +11,8 @@ urlpatterns = [
     path("kpi/compare/", views.kpi_compare, name="kpi_compare"),
     path("kpi/download.<str:fmt>", views.kpi_download, name="kpi_download"),
 ]
+urlpatterns += [
+    path("incentives/", views.incentives_page, name="incentives"),
+    path("incentives/recompute/", views.incentives_recompute, name="incentives_recompute"),
+    path("incentives/download.<str:fmt>", views.incentives_download, name="incentives_download"),
+]

@@ -5,15 +5,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from clusterhub.core import charts, tabular
 from clusterhub.core.access import require_role
+from clusterhub.core.actions import ActionRefused
 
-from . import kpi
+from . import actions, incentives, kpi
+from .models import IncentiveRun
 from .reports import kpi_table
 
 READERS = ("analyst", "coordinator", "admin")
@@ -147,3 +153,68 @@ def _kpi_pdf(result: kpi.KpiResult) -> bytes:
             if gaps:
                 doc.paragraph(f"{y} — {_('not reported')}: " + "; ".join(gaps), small=True)
     return doc.render()
+
+
+def _period(request: HttpRequest) -> str:
+    from django.utils import timezone
+
+    return request.GET.get("period") or str(timezone.localdate().year)
+
+
+@login_required
+def incentives_page(request: HttpRequest) -> HttpResponse:
+    role = _reader(request)
+    period = _period(request)
+    try:
+        incentives.period_bounds(period)
+    except ValueError:
+        raise Http404 from None
+    centre = _int(request.GET.get("centre"))
+    lines = incentives.ledger(period)
+    if centre:
+        lines = lines.filter(centre_id=centre)
+    page = Paginator(lines, 100).get_page(request.GET.get("page"))
+    run = IncentiveRun.objects.filter(period=period).select_related("computed_by").first()
+    return render(request, "analytics/incentives.html", {
+        "period": period, "run": run, "page": page, "centre": centre,
+        "by_institute": incentives.totals(period, "institute"),
+        "by_centre": incentives.totals(period, "centre"),
+        "by_expert": incentives.totals(period, "expert"),
+        "rules": incentives.scheme()["rules"], "can_recompute": role in actions.RECOMPUTERS,
+    })
+
+
+@login_required
+@require_POST
+def incentives_recompute(request: HttpRequest) -> HttpResponse:
+    _reader(request)
+    period = request.POST.get("period", "")
+    try:
+        run = actions.recompute_incentives(request.user, period)
+    except ActionRefused as exc:
+        if exc.code == "forbidden":
+            raise Http404 from None
+        messages.error(request, exc.message)
+        return redirect("analytics:incentives")
+    messages.success(request, _("Recomputed %(period)s: %(cases)s cases, %(points)s points.")
+                     % {"period": run.period, "cases": run.cases, "points": run.points})
+    return redirect(f"{reverse('analytics:incentives')}?period={run.period}")
+
+
+@login_required
+def incentives_download(request: HttpRequest, fmt: str) -> HttpResponse:
+    _reader(request)
+    period = _period(request)
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    columns = [("case", _("Case")), ("title", _("Title")), ("closed", _("Closed")),
+               ("rule", _("Rule")), ("basis", _("Outcome")), ("points", _("Points")),
+               ("expert", _("Expert")), ("centre", _("Centre")), ("institute", _("Institute"))]
+    rows = [{"case": ln.request_id, "title": ln.request.title,
+             "closed": ln.request.closed_at.date() if ln.request.closed_at else None,
+             "rule": ln.rule, "basis": ln.basis, "points": ln.points,
+             "expert": ln.expert.name, "centre": ln.centre.name, "institute": ln.institute.name}
+            for ln in incentives.ledger(period)]
+    table = tabular.Table(columns=[(k, str(v)) for k, v in columns], rows=rows,
+                          title=f"incentives {period}")
+    return tabular.download(tabular.render(table, fmt), f"incentives-{period}", fmt)
