@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from clusterhub.core.actions import ActionRefused
@@ -66,7 +66,7 @@ def _out(run: Any) -> dict[str, Any]:
 
 @router.post("/simulations", response={202: RunCreated}, auth=bearer)
 def create_simulation(request: HttpRequest, payload: Form[RunIn],
-                      stl: File[UploadedFile] | None = None) -> Any:
+                      stl: File[UploadedFile] = None) -> Any:  # type: ignore[assignment]
     user = request.auth  # type: ignore[attr-defined]
     org = None
     if payload.organisation:
@@ -87,7 +87,7 @@ def create_simulation(request: HttpRequest, payload: Form[RunIn],
         mesh_mm=payload.mesh_mm, dims_mm=(payload.dim_x, payload.dim_y, payload.dim_z),
         riser=payload.riser, stl_name=stl.name if stl else "",
         stl_content=stl.read() if stl else None, organisation=org, support_request=req)
-    return 202, {"id": run.pk, "status": run.status, "url": run.get_absolute_url()}
+    return Status(202, {"id": run.pk, "status": run.status, "url": run.get_absolute_url()})
 
 
 @router.get("/simulations/{run_id}", response=RunOut, auth=bearer)

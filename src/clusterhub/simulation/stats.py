@@ -9,6 +9,7 @@ from datetime import date
 from importlib import resources
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clusterhub.core.tabular import Table
@@ -23,15 +24,13 @@ def hub_table(date_from: date | None = None, date_to: date | None = None) -> Tab
     if date_to is not None:
         qs = qs.filter(created_at__date__lte=date_to)
     groups: dict[tuple[int, str], dict[str, set[Any]]] = {}
-    rows = qs.values_list("created_at", "region__name", "organisation_id", "title")
-    for created, region, org, title in rows.iterator():
-        from django.utils import timezone
-
+    rows = qs.values_list("pk", "created_at", "region__name", "organisation_id", "title")
+    for pk, created, region, org, title in rows.iterator():
         year = timezone.localtime(created).year
         g = groups.setdefault((year, region or _("No region")), {"firms": set(), "products": set(), "runs": set()})
         g["firms"].add(org)
         g["products"].add((org, title.strip().lower()))
-        g["runs"].add(created)
+        g["runs"].add(pk)
     table = Table(
         columns=[("year", _("Year")), ("region", _("Region")), ("firms", _("Firms")),
                  ("products", _("Products")), ("runs", _("Runs"))],
