@@ -85,7 +85,7 @@ def create_simulation(request: HttpRequest, payload: Form[RunIn],
         user, title=payload.title, geometry=payload.geometry, alloy=payload.alloy,
         mould=payload.mould, pouring_temperature=payload.pouring_temperature,
         mesh_mm=payload.mesh_mm, dims_mm=(payload.dim_x, payload.dim_y, payload.dim_z),
-        riser=payload.riser, stl_name=stl.name if stl else "",
+        riser=payload.riser, stl_name=(stl.name or "") if stl else "",
         stl_content=stl.read() if stl else None, organisation=org, support_request=req)
     return Status(202, {"id": run.pk, "status": run.status, "url": run.get_absolute_url()})
 

@@ -7,6 +7,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from clusterhub.core.models import Organisation
+from clusterhub.support.models import SupportRequest
+
 from . import service
 from .models import Geometry
 
@@ -24,24 +27,26 @@ class RunForm(forms.Form):
     pouring_temperature = forms.FloatField(label=_("Pouring temperature (°C)"), initial=700)
     mesh_mm = forms.FloatField(label=_("Cell size (mm)"), initial=4, min_value=service.MIN_MESH_MM,
                                max_value=service.MAX_MESH_MM)
-    organisation = forms.ModelChoiceField(label=_("Foundry"), queryset=None, required=False)  # type: ignore[arg-type]
-    support_request = forms.ModelChoiceField(label=_("Support case (optional)"), queryset=None,  # type: ignore[arg-type]
-                                             required=False)
+    organisation = forms.ModelChoiceField(label=_("Foundry"), queryset=Organisation.objects.none(),
+                                          required=False)
+    support_request = forms.ModelChoiceField(label=_("Support case (optional)"),
+                                             queryset=SupportRequest.objects.none(), required=False)
 
     def __init__(self, *args: Any, firms: Any, requests: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["alloy"].choices = [(k, k) for k in service.alloys()]
-        self.fields["mould"].choices = [(k, k) for k in service.moulds()]
-        self.fields["support_request"].queryset = requests
+        self.fields["alloy"].choices = [(k, k) for k in service.alloys()]  # type: ignore[attr-defined]
+        self.fields["mould"].choices = [(k, k) for k in service.moulds()]  # type: ignore[attr-defined]
+        self.fields["support_request"].queryset = requests  # type: ignore[attr-defined]
         if firms is None:
             del self.fields["organisation"]
         else:
-            self.fields["organisation"].queryset = firms
+            self.fields["organisation"].queryset = firms  # type: ignore[attr-defined]
 
 
 class AttachForm(forms.Form):
-    support_request = forms.ModelChoiceField(label=_("Support case"), queryset=None)  # type: ignore[arg-type]
+    support_request = forms.ModelChoiceField(label=_("Support case"),
+                                             queryset=SupportRequest.objects.none())
 
     def __init__(self, *args: Any, requests: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["support_request"].queryset = requests
+        self.fields["support_request"].queryset = requests  # type: ignore[attr-defined]

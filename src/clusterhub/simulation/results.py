@@ -119,7 +119,7 @@ def slice_png(run: SimulationRun, d: dict[str, np.ndarray], field: str, axis: st
     # image rows go down: put the slice's second axis upwards
     img = np.transpose(rgb, (1, 0, 2))[::-1].astype(np.uint8)
     scale = max(1, TARGET_PX // max(img.shape[:2]))
-    pic = Image.fromarray(img, "RGB").resize((img.shape[1] * scale, img.shape[0] * scale), Image.NEAREST)
+    pic = Image.fromarray(img, "RGB").resize((img.shape[1] * scale, img.shape[0] * scale), Image.Resampling.NEAREST)
     bar_h = 26
     canvas = Image.new("RGB", (pic.width, pic.height + bar_h), (255, 255, 255))
     canvas.paste(pic, (0, 0))

@@ -241,7 +241,7 @@ def liquid_pockets(
                        casting.shape, float(persistence))
     h = spacing_mm
     shape = casting.shape
-    pockets = []
+    pockets: list[dict[str, Any]] = []
     for r in rows:
         pi = np.unravel_index(int(r[5]), shape)
         cells = int(r[1])

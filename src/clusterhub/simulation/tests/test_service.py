@@ -233,3 +233,21 @@ def test_publish_links_the_solved_case(hub, done_run):
     actions.publish_to_knowledge_base(hub.coordinator, done_run)
     done_run.refresh_from_db()
     assert done_run.solved_case == req.solved_case and done_run.published_at
+
+
+def test_demo_populates_finished_runs_and_history_once(hub):
+    import io
+
+    from clusterhub.simulation import demo
+
+    new_request(hub)
+    users = {"sme": hub.sme, "coordinator": hub.coordinator}
+    out = io.StringIO()
+    demo.populate(users, out)
+    mine = SimulationRun.objects.filter(owner=hub.sme)
+    assert mine.filter(status=RunStatus.SUCCEEDED).count() == 3
+    assert mine.exclude(support_request=None).count() == 1
+    assert SimulationRun.objects.filter(owner=hub.coordinator, created_at__year=2004).count() == 40
+    before = SimulationRun.objects.count()
+    demo.populate(users, out)
+    assert SimulationRun.objects.count() == before
