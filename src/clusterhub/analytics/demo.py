@@ -10,6 +10,7 @@ from clusterhub.core.importing import import_files
 
 REFERENCE = Path(__file__).resolve().parent / "reference"
 SEED_FILES = [REFERENCE / "seed_firms.jsonl", REFERENCE / "seed_activities.jsonl"]
+REGION_FILES = [REFERENCE / "region_indicators.jsonl"]
 
 
 def populate(users: dict[str, Any], stdout: Any) -> None:
@@ -17,5 +18,6 @@ def populate(users: dict[str, Any], stdout: Any) -> None:
 
     if InstituteYear.objects.exists():
         return  # already loaded: safe to run twice
-    result = import_files(SEED_FILES)
-    stdout.write(f"analytics: {result.total} activity records (seed Tables 4-2 to 4-7)")
+    result = import_files(SEED_FILES + REGION_FILES)
+    stdout.write(f"analytics: {result.total} records (seed Tables 4-2 to 4-7, regional "
+                 "indicators)\n")

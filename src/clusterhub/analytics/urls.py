@@ -16,3 +16,6 @@ urlpatterns += [
     path("incentives/recompute/", views.incentives_recompute, name="incentives_recompute"),
     path("incentives/download.<str:fmt>", views.incentives_download, name="incentives_download"),
 ]
+urlpatterns += [
+    path("regions/", views.typology_page, name="typology"),
+]

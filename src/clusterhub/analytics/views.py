@@ -11,14 +11,16 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from clusterhub.core import charts, tabular
 from clusterhub.core.access import require_role
 from clusterhub.core.actions import ActionRefused
+from clusterhub.core.models import Region
 
-from . import actions, incentives, kpi
+from . import actions, incentives, kpi, typology
 from .models import IncentiveRun
 from .reports import kpi_table
 
@@ -218,3 +220,43 @@ def incentives_download(request: HttpRequest, fmt: str) -> HttpResponse:
     table = tabular.Table(columns=[(k, str(v)) for k, v in columns], rows=rows,
                           title=f"incentives {period}")
     return tabular.download(tabular.render(table, fmt), f"incentives-{period}", fmt)
+
+
+@login_required
+def typology_page(request: HttpRequest) -> HttpResponse:
+    _reader(request)
+    cfg = typology.config()
+    available = typology.years()
+    year = _int(request.GET.get("year")) or (available[-1] if available else None)
+    weights: dict[str, float] = {}
+    for key in cfg["indicators"]:
+        raw = request.GET.get(f"w_{key}")
+        if raw:
+            try:
+                weights[key] = max(0.0, float(raw))
+            except ValueError:
+                messages.error(request, _("A weight is a number: %(key)s") % {"key": key})
+    try:
+        threshold = float(request.GET.get("threshold") or cfg["threshold"])
+    except ValueError:
+        threshold = float(cfg["threshold"])
+    results = typology.classify(year, weights, threshold) if year else []
+    classes = cfg["classes"]
+    is_ko = (translation.get_language() or "").startswith("ko")
+    labels = {k: v["name"] if is_ko else v["name_en"]
+              for k, v in classes.items()}
+    order = ["industry_led", "self_sufficient", "selective_concentration", "rnd_centred"]
+    chart = charts.scatter_chart(
+        _("Regional typology (seed Fig 5-1)"), [(r.name, r.st, r.industry) for r in results],
+        x_label=_("S&T development index"), y_label=_("Industrial development index"),
+        x_split=threshold, y_split=threshold, quadrant_labels=[labels[k] for k in order],
+    ) if results else ""
+    names = {r.code: r.name for r in Region.objects.all()}
+    korea = typology.map_svg(typology.region_classes(results), names,
+                             {**labels, "_title": _("Map of the regional classes")})
+    return render(request, "analytics/typology.html", {
+        "year": year, "years": available, "results": results, "chart": chart, "map": korea,
+        "classes": [(k, classes[k], labels[k], typology.CLASS_COLOURS[k]) for k in order],
+        "indicators": [(k, v, weights.get(k, v["weight"])) for k, v in cfg["indicators"].items()],
+        "threshold": threshold, "labels": labels, "cfg": cfg, "is_ko": is_ko,
+    })
