@@ -10,7 +10,7 @@ from typing import Any
 
 from django.utils import timezone
 
-DEMO_RUNS = [
+DEMO_RUNS: list[dict[str, Any]] = [
     {"title": "브래킷 평판 (A356, 압탕)", "geometry": "box", "dims_mm": (60.0, 40.0, 20.0), "riser": True,
      "alloy": "A356", "pouring_temperature": 700.0, "mesh_mm": 4.0},
     {"title": "밸브 바디 원기둥 (주강)", "geometry": "cylinder", "dims_mm": (40.0, 0.0, 50.0),
