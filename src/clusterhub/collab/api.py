@@ -12,7 +12,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
@@ -297,7 +297,7 @@ def create_job(request: HttpRequest, ws_id: int, payload: JobIn) -> Any:
                              title=payload.title, kind=payload.kind, supplier=supplier,
                              designer=_firm(payload.designer, "designer"),
                              ordered_on=payload.ordered_on, due_on=payload.due_on)
-    return 201, job_out(job, detail=True)
+    return Status(201, job_out(job, detail=True))
 
 
 @router.get("/workspaces/{ws_id}/jobs/{job_id}", response=JobOut, auth=bearer)
@@ -328,8 +328,8 @@ def upload_document(request: HttpRequest, ws_id: int, number: Form[str],
             doc = actions.create_document(user, m.workspace, number=number,
                                           title=title or number, kind=kind)
         it = actions.upload(user, doc, name=file.name or "", content=content, note=note)
-    return 201, {"document": doc.pk, "revision": it.revision.letter, "iteration": it.number,
-                 "sha256": it.blob.sha256, "size": it.blob.size}
+    return Status(201, {"document": doc.pk, "revision": it.revision.letter,
+                        "iteration": it.number, "sha256": it.blob.sha256, "size": it.blob.size})
 
 
 def _limit() -> int:
@@ -436,7 +436,7 @@ def create_change(request: HttpRequest, payload: ChangeIn) -> Any:
                               jobs=jobs, cost_krw=payload.cost_krw, days=payload.days,
                               steel_safe=payload.steel_safe, phase=payload.phase,
                               approvers=approvers)
-    return 201, change_out(cr)
+    return Status(201, change_out(cr))
 
 
 @router.get("/change-requests/{change_id}", response=ChangeOut, auth=bearer)

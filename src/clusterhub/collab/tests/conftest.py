@@ -31,7 +31,7 @@ def pdf_bytes(text: str = "DRAWING D-100") -> bytes:
     from reportlab.pdfgen import canvas
 
     buf = io.BytesIO()
-    c = canvas.Canvas(buf, pagesize=(595, 842))
+    c = canvas.Canvas(buf, pagesize=(595, 842), invariant=1)
     c.drawString(72, 760, text)
     c.save()
     return buf.getvalue()
