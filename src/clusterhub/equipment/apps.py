@@ -6,3 +6,9 @@ class EquipmentConfig(AppConfig):
     name = "clusterhub.equipment"
     label = "equipment"
     verbose_name = _("Shared equipment")
+
+    def ready(self) -> None:
+        # Import record types, the utilisation report, and the matching engine's equipment kind.
+        from . import matching, records, reports  # noqa: F401
+
+        matching.connect()

@@ -291,3 +291,28 @@ def test_opening_hours_split_in_two(hub: Any, machine: Any) -> None:
     with pytest.raises(ActionRefused, match="opening hours"):
         book(hub.sme, machine, seoul(4, 11), seoul(4, 14))
     assert book(hub.sme, machine, seoul(4, 13), seoul(4, 14)).pk
+
+
+def test_the_database_itself_guards_the_invariant(hub: Any, machine: Any) -> None:
+    """PostgreSQL: a direct insert that bypasses the action is refused by the exclusion
+    constraint. SQLite: the action's transaction begins IMMEDIATE (write lock at BEGIN)."""
+    from django.conf import settings
+    from django.db import IntegrityError, connection, transaction
+
+    book(hub.sme, machine, seoul(4, 10), seoul(4, 12))
+    if connection.vendor == "postgresql":
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Booking.objects.create(equipment=machine, start=seoul(4, 11), end=seoul(4, 13),
+                                   blocked_start=seoul(4, 11), blocked_end=seoul(4, 13),
+                                   status="confirmed")
+        # Ended bookings do not block: the constraint is partial on the blocking statuses.
+        Booking.objects.create(equipment=machine, start=seoul(4, 11), end=seoul(4, 13),
+                               blocked_start=seoul(4, 11), blocked_end=seoul(4, 13),
+                               status="cancelled")
+    else:
+        assert settings.DATABASES["default"]["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+    with pytest.raises(actions.BookingConflict):
+        book(hub.sme, machine, seoul(4, 11), seoul(4, 13))
+    from clusterhub.equipment.models import UnmetDemand
+
+    assert UnmetDemand.objects.filter(equipment=machine).count() == 1
