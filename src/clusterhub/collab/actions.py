@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F, Max
 from django.urls import reverse
 from django.utils import timezone
@@ -873,9 +873,3 @@ def apply_change(actor: Any, cr: ChangeRequest) -> ChangeRequest:
                _("ECR-%(n)s applied: %(title)s") % {"n": cr.number, "title": cr.title}, "",
                cr.get_absolute_url())
     return cr
-
-
-def integrity_refusal(exc: IntegrityError) -> ActionRefused:
-    """A constraint violation raced past the checks above, said as a refusal."""
-    return ActionRefused(_("The change conflicts with another one; reload and try again."),
-                         code="invalid_transition")
