@@ -11,6 +11,7 @@ from clusterhub.core.importing import import_files
 REFERENCE = Path(__file__).resolve().parent / "reference"
 SEED_FILES = [REFERENCE / "seed_firms.jsonl", REFERENCE / "seed_activities.jsonl"]
 REGION_FILES = [REFERENCE / "region_indicators.jsonl"]
+PROGRAMME_FILES = [REFERENCE / "programmes.jsonl"]
 
 
 def populate(users: dict[str, Any], stdout: Any) -> None:
@@ -18,6 +19,6 @@ def populate(users: dict[str, Any], stdout: Any) -> None:
 
     if InstituteYear.objects.exists():
         return  # already loaded: safe to run twice
-    result = import_files(SEED_FILES + REGION_FILES)
+    result = import_files(SEED_FILES + REGION_FILES + PROGRAMME_FILES)
     stdout.write(f"analytics: {result.total} records (seed Tables 4-2 to 4-7, regional "
-                 "indicators)\n")
+                 "indicators, programmes)\n")

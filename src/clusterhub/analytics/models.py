@@ -246,6 +246,7 @@ class Programme(models.Model):
     funding = models.CharField(_("funding"), max_length=200)
     content = models.CharField(_("content"), max_length=300)
     eligible_kinds = models.JSONField(default=list)
+    sme_only = models.BooleanField(default=False, help_text="A firm must be an SME.")
     gov_share = models.DecimalField(max_digits=5, decimal_places=4, null=True)
     local_share = models.DecimalField(max_digits=5, decimal_places=4, null=True)
     private_share = models.DecimalField(max_digits=5, decimal_places=4, null=True)

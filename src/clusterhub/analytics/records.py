@@ -19,6 +19,7 @@ from .models import (
     Guidance,
     InstituteYear,
     JointRnd,
+    Programme,
     RegionIndicator,
     RoyaltyPayment,
     TechTransfer,
@@ -255,3 +256,55 @@ class RegionIndicatorType(RecordType):
     def to_record(self, o: RegionIndicator) -> dict[str, Any]:
         return {"region": o.region.code, "year": o.year, "indicator": o.indicator,
                 "value": _num(o.value)}
+
+
+Share = Field(default=None, ge=0, le=1)
+
+
+class ProgrammeRecord(RecordSchema):
+    name: str = Field(min_length=1, max_length=120)
+    position: int = Field(default=0, ge=0)
+    target: str = Field(max_length=300)
+    size: str = Field(max_length=200)
+    funding: str = Field(max_length=200)
+    content: str = Field(max_length=300)
+    eligible_kinds: list[str] = []
+    sme_only: bool = False
+    gov_share: Decimal | None = Share
+    local_share: Decimal | None = Share
+    private_share: Decimal | None = Share
+    public_cap_mkrw: Decimal | None = Field(default=None, ge=0)
+    min_budget_mkrw: Decimal | None = Field(default=None, ge=0)
+    max_budget_mkrw: Decimal | None = Field(default=None, ge=0)
+    source: str = Field(min_length=1, max_length=200)
+    note: str = ""
+
+
+@register
+class ProgrammeType(RecordType):
+    name = "programme"
+    model = Programme
+    schema = ProgrammeRecord
+
+    def row(self, r: Any, resolved: dict[str, Any]) -> dict[str, Any]:
+        from clusterhub.core.models import Organisation
+
+        shares = [r.gov_share, r.local_share, r.private_share]
+        if any(s is not None for s in shares):
+            if any(s is None for s in shares):
+                raise FieldProblem("gov_share", "give all three shares or none")
+            if sum(shares) != 1:
+                raise FieldProblem("private_share", f"shares add up to {sum(shares)}, not 1")
+        unknown = [k for k in r.eligible_kinds if k not in Organisation.Kind.values]
+        if unknown:
+            raise FieldProblem("eligible_kinds", f"unknown organisation kind '{unknown[0]}'")
+        return {k: getattr(r, k) for k in ProgrammeRecord.model_fields if k != "id"}
+
+    def to_record(self, o: Programme) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for k in ProgrammeRecord.model_fields:
+            if k == "id":
+                continue
+            v = getattr(o, k)
+            out[k] = _num(v) if isinstance(v, Decimal) else v
+        return out

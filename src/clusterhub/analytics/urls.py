@@ -19,3 +19,6 @@ urlpatterns += [
 urlpatterns += [
     path("regions/", views.typology_page, name="typology"),
 ]
+urlpatterns += [
+    path("programmes/", views.programmes_page, name="programmes"),
+]

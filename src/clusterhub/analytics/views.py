@@ -3,6 +3,7 @@ gets a 404 as for any page that is not theirs), compute through the app's module
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
@@ -20,8 +21,8 @@ from clusterhub.core.access import require_role
 from clusterhub.core.actions import ActionRefused
 from clusterhub.core.models import Region
 
-from . import actions, incentives, kpi, typology
-from .models import IncentiveRun
+from . import actions, incentives, kpi, programmes, typology
+from .models import IncentiveRun, Programme
 from .reports import kpi_table
 
 READERS = ("analyst", "coordinator", "admin")
@@ -259,4 +260,34 @@ def typology_page(request: HttpRequest) -> HttpResponse:
         "classes": [(k, classes[k], labels[k], typology.CLASS_COLOURS[k]) for k in order],
         "indicators": [(k, v, weights.get(k, v["weight"])) for k, v in cfg["indicators"].items()],
         "threshold": threshold, "labels": labels, "cfg": cfg, "is_ko": is_ko,
+    })
+
+
+@login_required
+def programmes_page(request: HttpRequest) -> HttpResponse:
+    from .api import organisation_for
+
+    role = require_role(request.user)
+    if role not in (*READERS, "sme"):
+        raise Http404
+    org_id = request.GET.get("organisation", "").strip()
+    budget_raw = request.GET.get("budget", "").strip()
+    fits, org, error = None, None, ""
+    if budget_raw or (org_id and role != "sme"):
+        try:
+            budget = Decimal(budget_raw)
+            if budget <= 0:
+                raise InvalidOperation
+        except (InvalidOperation, ValueError):
+            error = _("Give the planned budget in million KRW (a positive number).")
+        else:
+            try:
+                org = organisation_for(request.user, org_id)
+            except Http404:
+                error = _("Unknown organisation id: %(id)s") % {"id": org_id}
+            else:
+                fits = programmes.fit(org, budget)
+    return render(request, "analytics/programmes.html", {
+        "catalogue": Programme.objects.all(), "fits": fits, "org": org, "org_id": org_id,
+        "budget": budget_raw, "error": error, "is_sme": role == "sme",
     })
