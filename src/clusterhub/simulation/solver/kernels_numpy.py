@@ -104,27 +104,33 @@ def record(
 
 
 def invert_one(h: np.ndarray, mi: int, P: np.ndarray, Ttab: np.ndarray, Rtab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """T(H), r(H) for cells of one latent material (scalar parameters: fewer gathers)."""
+    """T(H), r(H) for cells of one latent material (scalar parameters: fewer gathers). Each
+    branch's cells are found once (flatnonzero) and gathered/scattered by index."""
     p = P[mi]
     hs, he, hl = p[P_HS], p[P_HE], p[P_HL]
-    T = h * p[P_AS] + p[P_BS]
+    T = h * p[P_AS]
+    T += p[P_BS]
     R = np.full(h.shape, p[P_RS])
-    liq = h >= hl
-    if liq.any():
+    above = h > hs
+    liq = np.flatnonzero(h >= hl)
+    if liq.size:
         T[liq] = h[liq] * p[P_AL] + p[P_BL]
         R[liq] = p[P_RL]
-    pla = (h > hs) & (h < hl) & (h <= he)
-    if pla.any():
+    mush = above & (h < hl)
+    pla = np.flatnonzero(mush & (h <= he))
+    if pla.size:
         theta = (he - h[pla]) * p[P_INVDP]
         T[pla] = p[P_TS]
         R[pla] = 0.5 / (p[P_KE] + (p[P_KS] - p[P_KE]) * theta)
-    tab = (h > he) & (h < hl)
-    if tab.any():
+    tab = np.flatnonzero(mush & (h > he))
+    if tab.size:
         x = (h[tab] - he) * p[P_INVDH]
         i = np.minimum(x.astype(np.int64), NTAB - 1)
         w = x - i
-        T[tab] = Ttab[mi, i] + (Ttab[mi, i + 1] - Ttab[mi, i]) * w
-        R[tab] = Rtab[mi, i] + (Rtab[mi, i + 1] - Rtab[mi, i]) * w
+        tt, rt = Ttab[mi], Rtab[mi]
+        t_lo, r_lo = tt[i], rt[i]
+        T[tab] = t_lo + (tt[i + 1] - t_lo) * w
+        R[tab] = r_lo + (rt[i + 1] - r_lo) * w
     return T, R
 
 
@@ -148,46 +154,73 @@ def _finish(S: State, idx: np.ndarray, h0: np.ndarray, t0: np.ndarray, time: flo
             record(ids[cand], m, a[cand], h1[cand], b[cand], t1[cand], time, dt, S.P, S.thr, S.X, S)
 
 
+# Cells per block of x-planes in step_uniform: the block's temporaries (face differences,
+# resistances, fluxes) stay in the L2 cache instead of streaming whole-grid arrays through memory.
+BLOCK_CELLS = 16384
+
+
+def _scratch(S: State, shape: tuple[int, ...], n: int) -> list[np.ndarray]:
+    """n reusable float buffers of `shape` kept on the state (no allocation per step)."""
+    key = ("_np_scratch", shape, n)
+    cache = S.__dict__.setdefault("_np_cache", {})
+    bufs = cache.get(key)
+    if bufs is None:
+        bufs = [np.empty(shape) for _ in range(n)]
+        cache[key] = bufs
+    return bufs
+
+
 def step_uniform(S: State, dtk: float, time: float, dt: float) -> None:
-    """Face fluxes once per face (g = (T_hi - T_lo) / (r_lo + r_hi [+ R])), then the divergence.
+    """Face fluxes once per face (g = (T_hi - T_lo) / (r_lo + r_hi [+ R])), then the divergence,
+    a block of x-planes at a time (cache blocking; every operation writes into a reused buffer).
 
     A cell's six terms are -g(low face) and +g(high face) per axis, summed in the kernel's order
     (x-, x+, y-, y+, z-, z+), so the result matches the compiled path to the last bit.
     """
-    shape = S.padded
-    T3 = S.T.reshape(shape)
-    r3 = S.r.reshape(shape)
-    H3 = S.H.reshape(shape)
-    c = (slice(1, -1), slice(1, -1), slice(1, -1))
-    q = np.empty(H3[c].shape)
-    for axis in range(3):
-        lo = [slice(1, -1)] * 3
-        hi = [slice(1, -1)] * 3
-        lo[axis] = slice(0, -1)
-        hi[axis] = slice(1, None)
-        d = np.add(r3[tuple(lo)], r3[tuple(hi)])
-        if S.has_rint:
-            d += S.rfaces[axis]
-        g = np.subtract(T3[tuple(hi)], T3[tuple(lo)])
-        np.divide(g, d, out=g)
-        glo = [slice(None)] * 3
-        ghi = [slice(None)] * 3
-        glo[axis] = slice(0, -1)
-        ghi[axis] = slice(1, None)
-        if axis == 0:
-            np.subtract(g[tuple(ghi)], g[tuple(glo)], out=q)
-        else:
-            q -= g[tuple(glo)]
-            q += g[tuple(ghi)]
+    nx, ny, nz = S.padded
+    T3 = S.T.reshape(S.padded)
+    r3 = S.r.reshape(S.padded)
+    H3 = S.H.reshape(S.padded)
+    Tn3 = S.Tn.reshape(S.padded)
     lat = S.latent_idx
     h0 = S.H[lat]
     t0 = S.T[lat]
-    q *= dtk
-    Hc = H3[c]
-    Hc += q
-    Tn = S.Tn.reshape(shape)[c]
-    np.multiply(Hc, S.a_cell, out=Tn)
-    Tn += S.b_cell
+    plane = (ny - 2) * (nz - 2)
+    B = max(1, min(nx - 2, BLOCK_CELLS // max(plane, 1)))
+    for i0 in range(1, nx - 1, B):
+        i1 = min(i0 + B, nx - 1)
+        b = i1 - i0
+        (q,) = _scratch(S, (b, ny - 2, nz - 2), 1)
+        # x faces: b + 1 of them, between planes i0 - 1 .. i1
+        dx_, gx = _scratch(S, (b + 1, ny - 2, nz - 2), 2)
+        np.add(r3[i0 - 1:i1, 1:-1, 1:-1], r3[i0:i1 + 1, 1:-1, 1:-1], out=dx_)
+        if S.has_rint:
+            dx_ += S.rfaces[0][i0 - 1:i1]
+        np.subtract(T3[i0:i1 + 1, 1:-1, 1:-1], T3[i0 - 1:i1, 1:-1, 1:-1], out=gx)
+        np.divide(gx, dx_, out=gx)
+        np.subtract(gx[1:], gx[:-1], out=q)
+        dy_, gy = _scratch(S, (b, ny - 1, nz - 2), 2)
+        np.add(r3[i0:i1, :-1, 1:-1], r3[i0:i1, 1:, 1:-1], out=dy_)
+        if S.has_rint:
+            dy_ += S.rfaces[1][i0 - 1:i1 - 1]
+        np.subtract(T3[i0:i1, 1:, 1:-1], T3[i0:i1, :-1, 1:-1], out=gy)
+        np.divide(gy, dy_, out=gy)
+        q -= gy[:, :-1]
+        q += gy[:, 1:]
+        dz_, gz = _scratch(S, (b, ny - 2, nz - 1), 2)
+        np.add(r3[i0:i1, 1:-1, :-1], r3[i0:i1, 1:-1, 1:], out=dz_)
+        if S.has_rint:
+            dz_ += S.rfaces[2][i0 - 1:i1 - 1]
+        np.subtract(T3[i0:i1, 1:-1, 1:], T3[i0:i1, 1:-1, :-1], out=gz)
+        np.divide(gz, dz_, out=gz)
+        q -= gz[:, :, :-1]
+        q += gz[:, :, 1:]
+        q *= dtk
+        Hc = H3[i0:i1, 1:-1, 1:-1]
+        Hc += q
+        Tn = Tn3[i0:i1, 1:-1, 1:-1]
+        np.multiply(Hc, S.a_cell[i0 - 1:i1 - 1], out=Tn)
+        Tn += S.b_cell[i0 - 1:i1 - 1]
     if lat.size:
         _finish(S, lat, h0, t0, time, dt)
 

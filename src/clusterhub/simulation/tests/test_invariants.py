@@ -110,8 +110,13 @@ def test_symmetric_input_gives_symmetric_field() -> None:
         np.testing.assert_allclose(flipped, T, rtol=1e-12, atol=0)
 
 
+@pytest.mark.parametrize("block_cells", [16384, 150])
 @pytest.mark.parametrize("substepping", ["off", "auto"])
-def test_numpy_and_numba_paths_agree(substepping: str) -> None:
+def test_numpy_and_numba_paths_agree(substepping: str, block_cells: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # 150 cells: the NumPy path's cache blocks are one x-plane each (12 x 12 interior planes)
+    from clusterhub.simulation.solver import kernels_numpy
+
+    monkeypatch.setattr(kernels_numpy, "BLOCK_CELLS", block_cells)
     bnd = {"x-": Boundary("temperature", value=20.0), "y+": Boundary("convection", h=50.0, ambient=30.0)}
     results = {}
     for backend in ("numpy", "numba"):
