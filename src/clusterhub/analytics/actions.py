@@ -53,13 +53,13 @@ def recompute_incentives(actor: Any, period: str) -> IncentiveRun:
         rows: list[IncentiveLine] = []
         counted = 0
         for req in cases:
-            experts = [a.expert for a in req.accepted]
+            experts = [a.expert for a in req.accepted]  # type: ignore[attr-defined]
             if not experts:
                 continue
             counted += 1
             share = Decimal(len(experts))
-            for line in incentives.score_case(req.outcome, [f.months for f in req.answered],
-                                              rules):
+            answered = [f.months for f in req.answered]  # type: ignore[attr-defined]
+            for line in incentives.score_case(req.outcome, answered, rules):
                 for expert in experts:
                     org = expert.organisation
                     rows.append(IncentiveLine(

@@ -18,8 +18,6 @@ from clusterhub.core.models import Expert, Organisation, Region
 
 CATEGORIES = ["joint_rnd", "contract_research", "tech_transfer", "guidance", "training"]
 
-MKRW = {"max_digits": 14, "decimal_places": 2}
-
 
 def _year_check(name: str) -> models.CheckConstraint:
     return models.CheckConstraint(condition=Q(year__gte=1950, year__lte=2100), name=name)
@@ -53,8 +51,8 @@ class JointRnd(models.Model):
     year = models.PositiveSmallIntegerField(_("year"))
     title = models.CharField(_("title"), max_length=200)
     firms = models.ManyToManyField(Organisation, related_name="+")
-    gov_mkrw = models.DecimalField(_("government funding (M KRW)"), **MKRW)
-    sme_mkrw = models.DecimalField(_("firm funding (M KRW)"), **MKRW)
+    gov_mkrw = models.DecimalField(_("government funding (M KRW)"), max_digits=14, decimal_places=2)
+    sme_mkrw = models.DecimalField(_("firm funding (M KRW)"), max_digits=14, decimal_places=2)
 
     class Meta:
         indexes = [models.Index(fields=["institution", "year"])]
@@ -75,7 +73,7 @@ class ContractResearch(models.Model):
     institution = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     year = models.PositiveSmallIntegerField(_("year"))
     client_firms = models.ManyToManyField(Organisation, related_name="+")
-    amount_mkrw = models.DecimalField(_("amount (M KRW)"), **MKRW)
+    amount_mkrw = models.DecimalField(_("amount (M KRW)"), max_digits=14, decimal_places=2)
 
     class Meta:
         indexes = [models.Index(fields=["institution", "year"])]
@@ -96,7 +94,7 @@ class TechTransfer(models.Model):
     institution = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     year = models.PositiveSmallIntegerField(_("year signed"))
     firm = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    royalty_mkrw = models.DecimalField(_("royalty contracted (M KRW)"), **MKRW)
+    royalty_mkrw = models.DecimalField(_("royalty contracted (M KRW)"), max_digits=14, decimal_places=2)
 
     class Meta:
         indexes = [models.Index(fields=["institution", "year"])]
@@ -116,7 +114,7 @@ class RoyaltyPayment(models.Model):
     external_id = models.CharField(max_length=64, unique=True)
     transfer = models.ForeignKey(TechTransfer, on_delete=models.CASCADE, related_name="payments")
     date = models.DateField(_("date"), db_index=True)
-    amount_mkrw = models.DecimalField(_("amount (M KRW)"), **MKRW)
+    amount_mkrw = models.DecimalField(_("amount (M KRW)"), max_digits=14, decimal_places=2)
 
     class Meta:
         constraints = [

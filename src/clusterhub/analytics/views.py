@@ -99,15 +99,16 @@ def kpi_compare(request: HttpRequest) -> HttpResponse:
     result = kpi.compute(None, year_from, year_to)
     years = result.years()
     institutions = sorted(result.rows, key=lambda i: result.names.get(i, i))
-    table = [{"inst": i, "name": result.names.get(i, i),
-              "cells": [result.rows[i].get(y, {}).get(metric_key) for y in years]}
-             for i in institutions]
+    table: list[dict[str, Any]] = [
+        {"inst": i, "name": result.names.get(i, i),
+         "cells": [result.rows[i].get(y, {}).get(metric_key) for y in years]}
+        for i in institutions]
     totals = result.totals()
     total_row = [totals[y]["values"][metric_key] for y in years]
     missing = [(y, [result.names.get(i, i) for i in totals[y]["missing"].get(metric_key, [])])
                for y in years]
     chart = charts.bar_chart(str(metric.label), [str(y) for y in years],
-                             [(row["name"], row["cells"]) for row in table[:8]],
+                             [(str(row["name"]), row["cells"]) for row in table[:8]],
                              unit=_("M KRW") if metric.is_amount else "")
     return render(request, "analytics/kpi_compare.html", {
         "metrics": kpi.METRICS, "metric": metric, "years": years, "table": table,

@@ -160,11 +160,11 @@ def activities(tables: dict[str, Any]) -> list[dict[str, Any]]:
                     if left == 0:
                         break
                 if left:  # running royalties on this year's transfers
-                    for rec, extra in zip(this_year, split(left, len(this_year), rng),
-                                          strict=True):
-                        if extra:
-                            payments[rec["id"]] = payments.get(rec["id"], 0) + extra
-                            paid[rec["id"]] = paid.get(rec["id"], 0) + extra
+                    for rec, running in zip(this_year, split(left, len(this_year), rng),
+                                            strict=True):
+                        if running:
+                            payments[rec["id"]] = payments.get(rec["id"], 0) + running
+                            paid[rec["id"]] = paid.get(rec["id"], 0) + running
                 for k, (tid, amount) in enumerate(sorted(payments.items())):
                     out.append({"type": "royalty_payment", "id": f"{tag}-rp{k + 1:03d}",
                                 "transfer": tid, "date": f"{year}-{k % 12 + 1:02d}-15",
@@ -186,11 +186,11 @@ def activities(tables: dict[str, Any]) -> list[dict[str, Any]]:
                 f, people = cell("training_smes"), cell("trainees")
                 trained = [_sme(i) for i in sorted(rng.sample(range(1, SME_POOL + 1), f))]
                 courses = [trained[i:i + 25] for i in range(0, f, 25)]
-                extra = split(people - f, len(courses), rng)
+                added = split(people - f, len(courses), rng)
                 for i, course in enumerate(courses):
                     out.append({"type": "training", "id": f"{tag}-tr{i + 1:03d}",
                                 "institution": inst, "year": year, "firms": course,
-                                "trainees": len(course) + extra[i]})
+                                "trainees": len(course) + added[i]})
                 out.append({"type": "training", "id": f"{tag}-tr-service", "institution": inst,
                             "year": year, "firms": [service], "trainees": 12})
     return out
