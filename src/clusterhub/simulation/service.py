@@ -135,8 +135,14 @@ def build_case(
     if min(part) < 2 * h:
         raise ActionRefused(_("The part is thinner than two cells; choose a smaller cell size."),
                             "mesh_mm" if geometry_kind == "stl" else "dim_x")
-    # riser: a cylinder on top, diameter 0.6 x the smaller plan size, height 1.5 x diameter
-    rd = 0.6 * min(part[0], part[1]) if riser else 0.0
+    # riser: a cylinder on top, height 1.5 x diameter. Its modulus (bottom face on the part) is
+    # 0.214 d, so d = 8 M_casting gives 1.7 M_casting; the voxel staircase of its side takes about a
+    # quarter of that, which leaves the check on the voxels near 1.2 (docs/simulation.md);
+    # at least 0.6 x the smaller plan size, at most the larger one.
+    rd = 0.0
+    if riser:
+        rd = min(max(0.6 * min(part[0], part[1]), 8.0 * _modulus_guess(geometry_kind, part)),
+                 max(part[0], part[1]))
     rh = 1.5 * rd
     margin = max(3 * h, 0.25 * max(part))
     box = [part[0] + 2 * margin, part[1] + 2 * margin, part[2] + rh + 2 * margin]

@@ -251,3 +251,18 @@ def test_demo_populates_finished_runs_and_history_once(hub):
     before = SimulationRun.objects.count()
     demo.populate(users, out)
     assert SimulationRun.objects.count() == before
+
+
+def test_the_quick_riser_is_sized_by_the_casting_modulus():
+    from clusterhub.simulation.solver import analysis
+
+    # 60 x 40 x 20 mm box: M = 48000 / 8800 = 5.45 mm, so d = 8 M = 43.6 mm (capped at 60)
+    case = service.build_case(geometry_kind="box", alloy="A356", mould="silica_sand",
+                              pouring_temperature=700, mesh_mm=2.0, dims_mm=(60, 40, 20), riser=True)
+    riser = case["regions"][1]["cylinder"]
+    assert 2 * riser["radius"] == pytest.approx(8 * 48000 / 8800)
+    assert riser["end"][2] - riser["start"][2] == pytest.approx(1.5 * 2 * riser["radius"])
+    parsed = parse_case(case)
+    check = analysis.chvorinov_check(parsed.roles, 2.0)
+    assert check is not None and check["risers"][0]["touches_casting"]
+    assert check["risers"][0]["ratio"] >= 1.2
