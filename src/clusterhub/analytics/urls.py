@@ -22,3 +22,6 @@ urlpatterns += [
 urlpatterns += [
     path("programmes/", views.programmes_page, name="programmes"),
 ]
+urlpatterns += [
+    path("network/", views.network_page, name="network"),
+]

@@ -21,7 +21,7 @@ from clusterhub.core.access import require_role
 from clusterhub.core.actions import ActionRefused
 from clusterhub.core.models import Region
 
-from . import actions, incentives, kpi, programmes, typology
+from . import actions, incentives, kpi, network, programmes, typology
 from .models import IncentiveRun, Programme
 from .reports import kpi_table
 
@@ -292,3 +292,18 @@ def programmes_page(request: HttpRequest) -> HttpResponse:
         "catalogue": Programme.objects.all(), "fits": fits, "org": org, "org_id": org_id,
         "budget": budget_raw, "error": error, "is_sme": role == "sme",
     })
+
+
+@login_required
+def network_page(request: HttpRequest) -> HttpResponse:
+    _reader(request)
+    year_to = _int(request.GET.get("to"))
+    g = network.build(year_to)
+    ind = network.indicators(g)
+    rows = network.growth(g)
+    chart = charts.line_chart(
+        _("Growth of the collaboration network"), [str(r["year"]) for r in rows],
+        [(_("Organisations and experts"), [r["nodes"] for r in rows]),
+         (_("Links"), [r["edges"] for r in rows])]) if rows else ""
+    return render(request, "analytics/network.html", {"ind": ind, "growth": rows,
+                                                      "chart": chart, "year_to": year_to or ""})
