@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -181,11 +181,20 @@ def check_request(actor: Any, equipment: Equipment, start: datetime, end: dateti
         raise _invalid(_("Too short: at least %(n)s minutes.") % {"n": equipment.min_minutes}, "end")
     if minutes > longest:
         raise _invalid(_("Too long: at most %(n)s minutes.") % {"n": longest}, "end")
-    black = availability.merge(
-        (a, b) for a, b in Blackout.objects.filter(
-            availability.blackout_q([equipment.pk], [equipment.site_id]))
-        .filter(starts_at__lt=end, ends_at__gt=start).values_list("starts_at", "ends_at"))
-    if black:
+    on = start.astimezone(availability.TZ).date()
+    flags = Equipment.objects.filter(pk=equipment.pk).annotate(
+        closed=Exists(Blackout.objects.filter(
+            availability.blackout_q([equipment.pk], [equipment.site_id]),
+            starts_at__lt=end, ends_at__gt=start)),
+        trained=Exists(Training.objects.filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gte=on), user_id=actor.pk,
+            equipment_id=equipment.pk)),
+    ).values("closed", "trained").first() or {"closed": False, "trained": False}
+    if flags["closed"]:
+        black = availability.merge(
+            (a, b) for a, b in Blackout.objects.filter(
+                availability.blackout_q([equipment.pk], [equipment.site_id]))
+            .filter(starts_at__lt=end, ends_at__gt=start).values_list("starts_at", "ends_at"))
         raise _invalid(_("The item is closed or in maintenance from %(start)s to %(end)s.") % {
             "start": _local(black[0][0]), "end": _local(black[0][1])}, "start")
     if not campaign:
@@ -193,7 +202,7 @@ def check_request(actor: Any, equipment: Equipment, start: datetime, end: dateti
         if not availability.covered(availability.opening_intervals(hours, start, end), start, end):
             raise _invalid(_("Outside the opening hours of %(site)s (times are Asia/Seoul).") % {
                 "site": equipment.site.name}, "start")
-    if mode == Mode.DIRECT and equipment.training_required and not is_trained(actor, equipment):
+    if mode == Mode.DIRECT and equipment.training_required and not flags["trained"]:
         raise _invalid(_("Direct use of %(item)s needs training; ask for analysis on request or "
                          "book the training first.") % {"item": equipment.name}, "mode")
     if voucher is not None:
@@ -272,30 +281,42 @@ def _request_booking(
         fee_krw=q.fee_krw, discount_krw=q.discount_krw, voucher_krw=q.voucher_krw,
         total_krw=q.total_krw, sme=q.sme,
     )
-    # SQLite: the outermost atomic() begins IMMEDIATE (settings: transaction_mode), so the
-    # check and the insert below run with the database's write lock held: writers queue.
-    # PostgreSQL: the exclusion constraint refuses the second of two concurrent inserts (it
-    # waits for the first to commit), caught below as a conflict.
-    with transaction.atomic():
-        _expire_holds(equipment, now)
-        other = find_conflict(equipment, booking.blocked_start, booking.blocked_end)
-        if other is not None:
-            raise BookingConflict(equipment, other)
+    for attempt in range(2):
         try:
-            with transaction.atomic():
-                booking.save()
+            return _insert(actor, equipment, booking)
         except IntegrityError as exc:
             if not _is_overlap_violation(exc):
                 raise
-            other = None
-            if connection.vendor == "postgresql":
-                other = find_conflict(equipment, booking.blocked_start, booking.blocked_end)
-            raise BookingConflict(equipment, other) from None
-        record_event(actor, "booking.requested", booking, status=status,
-                     equipment=equipment.external_id, start=start.isoformat(), end=end.isoformat())
-        if status == BookingStatus.REQUESTED:
+            other = find_conflict(equipment, booking.blocked_start, booking.blocked_end)
+        except BookingConflict as exc:
+            other = exc.other
+        expired = (other is not None and other.status == BookingStatus.HELD
+                   and other.hold_expires_at is not None and other.hold_expires_at < now)
+        if not expired or attempt:
+            raise BookingConflict(equipment, other)
+        _expire_holds(equipment, now)
+    raise AssertionError("unreachable")
+
+
+def _insert(actor: Any, equipment: Equipment, booking: Booking) -> Booking:
+    """Write a new booking, or refuse it as overlapping.
+
+    PostgreSQL: the exclusion constraint refuses the second of two concurrent inserts (it waits
+    for the first to commit); the IntegrityError leaves this atomic block, rolled back.
+    SQLite: the outermost atomic() begins IMMEDIATE (settings: transaction_mode), so the check
+    and the insert run with the database's write lock held: writers queue."""
+    with transaction.atomic():
+        if connection.vendor != "postgresql":
+            other = find_conflict(equipment, booking.blocked_start, booking.blocked_end)
+            if other is not None:
+                raise BookingConflict(equipment, other)
+        booking.save()
+        record_event(actor, "booking.requested", booking, status=booking.status,
+                     equipment=equipment.external_id, start=booking.start.isoformat(),
+                     end=booking.end.isoformat())
+        if booking.status == BookingStatus.REQUESTED:
             notify(_managers(equipment), _("Booking to approve: %(item)s") % {"item": equipment.name},
-                   f"{_local(start)} – {_local(end)} {booking.purpose[:200]}",
+                   f"{_local(booking.start)} – {_local(booking.end)} {booking.purpose[:200]}",
                    "/equipment/approvals/")
     return booking
 
@@ -306,6 +327,7 @@ def _is_overlap_violation(exc: IntegrityError) -> bool:
 
 
 def _expire_holds(equipment: Equipment, now: datetime) -> None:
+    """Holds past their time stop blocking (done when one stands in a new booking's way)."""
     Booking.objects.filter(equipment=equipment, status=BookingStatus.HELD,
                            hold_expires_at__lt=now).update(status=BookingStatus.CANCELLED,
                                                            finished_at=now, reason="hold expired")

@@ -17,6 +17,9 @@ from .models import BLOCKING, SITE_TIME_ZONE, Blackout, Booking, Equipment, Open
 
 TZ = ZoneInfo(SITE_TIME_ZONE)
 Interval = tuple[datetime, datetime]
+# The fields calendars() reads of each item (load only these for many items).
+CALENDAR_FIELDS = ("pk", "site_id", "status", "setup_minutes", "cleanup_minutes")
+MANY = 200  # items above which calendars() reads a window's rows rather than filtering by id
 
 
 def local_days(start: datetime, end: datetime) -> list[date]:
@@ -107,17 +110,26 @@ def calendars(items: Sequence[Equipment], start: datetime, end: datetime) -> lis
         hours[h.site_id].append(h)
     item_black: dict[int, list[Interval]] = defaultdict(list)
     site_black: dict[int, list[Interval]] = defaultdict(list)
-    for eid, sid, a, b in (Blackout.objects.filter(blackout_q(item_ids, site_ids))
-                           .filter(starts_at__lt=end, ends_at__gt=start)
-                           .values_list("equipment_id", "site_id", "starts_at", "ends_at")):
-        (item_black[eid] if eid else site_black[sid]).append((a, b))
+    # Many items: read the window's rows and keep those of the items here (a list of thousands
+    # of ids as parameters costs more to send and plan than the rows it saves).
+    many = len(item_ids) > MANY
+    wanted, sites = set(item_ids), set(site_ids)
+    blackouts = Blackout.objects.filter(starts_at__lt=end, ends_at__gt=start)
+    if not many:
+        blackouts = blackouts.filter(blackout_q(item_ids, site_ids))
+    for eid, sid, a, b in blackouts.values_list("equipment_id", "site_id", "starts_at", "ends_at"):
+        if eid in wanted:
+            item_black[eid].append((a, b))
+        elif eid is None and sid in sites:
+            site_black[sid].append((a, b))
     busy: dict[int, list[tuple[datetime, datetime, int, str]]] = defaultdict(list)
-    for eid, a, b, pk, status in (Booking.objects.filter(equipment_id__in=item_ids,
-                                                          status__in=BLOCKING)
-                                  .overlapping(start, end).order_by("blocked_start")
-                                  .values_list("equipment_id", "blocked_start", "blocked_end",
-                                               "pk", "status")):
-        busy[eid].append((a, b, pk, status))
+    bookings = Booking.objects.filter(status__in=BLOCKING).overlapping(start, end)
+    if not many:
+        bookings = bookings.filter(equipment_id__in=item_ids)
+    for eid, a, b, pk, status in (bookings.order_by("blocked_start").values_list(
+            "equipment_id", "blocked_start", "blocked_end", "pk", "status")):
+        if eid in wanted:
+            busy[eid].append((a, b, pk, status))
     opened: dict[int, list[Interval]] = {}
     out = []
     for e in items:
