@@ -303,3 +303,22 @@ def compute(institutions: list[str] | None = None, year_from: int | None = None,
         row["regular_staff"] = report[0] if report else None
         result.rows.setdefault(orgs[inst_pk], {})[year] = {k: row[k] for k in METRIC_KEYS}
     return result
+
+
+def support_by_region(year_from: int | None = None, year_to: int | None = None,
+                      centre: int | None = None) -> list[dict[str, Any]]:
+    """The hub's own support statistics by region (as the digital design centre's Table 4-9):
+    per region of the request and year closed, distinct firms and closed cases; `centre`
+    limits to cases with an accepted expert of that organisation."""
+    from clusterhub.support.models import SupportRequest
+
+    qs = (SupportRequest.objects.filter(status="closed", closed_at__isnull=False)
+          .annotate(closed_year=ExtractYear("closed_at")))
+    if centre is not None:
+        qs = qs.filter(assignments__state="accepted",
+                       assignments__expert__organisation_id=centre)
+    qs = _scope(qs, "region_id", "closed_year", None, year_from, year_to)
+    return list(qs.values("closed_year", "region__name", "region__code")
+                .annotate(firms=Count("firm_id", distinct=True),
+                          cases=Count("id", distinct=True))
+                .order_by("closed_year", "region__code"))

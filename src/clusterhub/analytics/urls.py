@@ -25,3 +25,6 @@ urlpatterns += [
 urlpatterns += [
     path("network/", views.network_page, name="network"),
 ]
+urlpatterns += [
+    path("support-by-region/", views.support_regions, name="support_regions"),
+]

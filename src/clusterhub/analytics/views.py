@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from clusterhub.core import charts, tabular
 from clusterhub.core.access import require_role
 from clusterhub.core.actions import ActionRefused
-from clusterhub.core.models import Region
+from clusterhub.core.models import Organisation, Region
 
 from . import actions, incentives, kpi, network, programmes, typology
 from .models import IncentiveRun, Programme
@@ -307,3 +307,21 @@ def network_page(request: HttpRequest) -> HttpResponse:
          (_("Links"), [r["edges"] for r in rows])]) if rows else ""
     return render(request, "analytics/network.html", {"ind": ind, "growth": rows,
                                                       "chart": chart, "year_to": year_to or ""})
+
+
+@login_required
+def support_regions(request: HttpRequest) -> HttpResponse:
+    _reader(request)
+    year_from, year_to = _filters(request)
+    centre_id = request.GET.get("centre", "")
+    centre = (Organisation.objects.support_providers().filter(external_id=centre_id).first()
+              if centre_id else None)
+    if centre_id and centre is None:
+        raise Http404
+    rows = kpi.support_by_region(year_from, year_to, centre.pk if centre else None)
+    years = sorted({r["closed_year"] for r in rows})
+    totals = {y: (sum(r["firms"] for r in rows if r["closed_year"] == y),
+                  sum(r["cases"] for r in rows if r["closed_year"] == y)) for y in years}
+    return render(request, "analytics/support_regions.html", {
+        "rows": rows, "years": years, "totals": totals, "centre": centre,
+        "centre_id": centre_id, "year_from": year_from or "", "year_to": year_to or ""})

@@ -162,3 +162,23 @@ def test_unknown_institution_filter(db: Any) -> None:
     ExpertFactory()
     with pytest.raises(ValueError, match="unknown institution 'nope'"):
         kpi.compute(["known", "nope"])
+
+
+def test_support_by_region(hub: Any, client_for: Any) -> None:
+    """Table 4-9 from the hub's own cases: two cases of one firm in one region, one elsewhere."""
+    _closed_case(hub, "guidance", datetime(2025, 3, 1, tzinfo=UTC))
+    _closed_case(hub, "testing", datetime(2025, 4, 1, tzinfo=UTC))
+    _closed_case(hub, "guidance", datetime(2025, 5, 1, tzinfo=UTC))
+    from clusterhub.support.models import SupportRequest
+
+    last = SupportRequest.objects.order_by("-pk").first()
+    SupportRequest.objects.filter(pk=last.pk).update(region=hub.other_region)  # type: ignore[union-attr]
+    rows = kpi.support_by_region(centre=hub.centre.pk)
+    assert [(r["region__code"], r["firms"], r["cases"]) for r in rows] == [("47", 1, 1),
+                                                                         ("48", 1, 2)]
+    assert kpi.support_by_region(centre=hub.desk.pk) == []
+    page = client_for(hub.analyst).get("/analytics/support-by-region/", {"centre": "kitech-busan"})
+    assert page.status_code == 200 and "경상북도" in page.content.decode()
+    assert client_for(hub.analyst).get("/analytics/support-by-region/",
+                                       {"centre": "nope"}).status_code == 404
+    assert client_for(hub.sme).get("/analytics/support-by-region/").status_code == 404
