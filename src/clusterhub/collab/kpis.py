@@ -128,9 +128,13 @@ def compute(workspace: Workspace, start: date, end: date, firm_id: int | None = 
                              delivered_on__lte=end)
                  .prefetch_related(
                      Prefetch("waits", queryset=WaitingInterval.objects.order_by("started_on")),
-                     Prefetch("stages", queryset=JobStage.objects.order_by("seq")),
+                     Prefetch("stages", queryset=JobStage.objects.filter(
+                         Q(is_trial=True) | Q(code="approval")).order_by("seq")
+                         .only("job_id", "seq", "code", "is_trial", "actual_start",
+                               "actual_end")),
                      Prefetch("change_requests",
-                              queryset=ChangeRequest.objects.filter(status=ChangeStatus.APPLIED)))
+                              queryset=ChangeRequest.objects.filter(status=ChangeStatus.APPLIED)
+                              .only("pk", "phase")))
                  .order_by("delivered_on", "code"))
     phases = {p: 0 for p in Phase.values}
     for job in delivered:

@@ -126,18 +126,28 @@ def membership_for_object(user: Any, workspace_id: int) -> Membership:
     return get_workspace(user, workspace_id)[1]
 
 
-def board(m: Membership) -> list[dict[str, Any]]:
-    """Open and recent jobs with their current stage (the first not done), in two queries."""
-    jobs = list(jobs_for(m).select_related("supplier")
-                .prefetch_related(Prefetch("stages", queryset=JobStage.objects.order_by("seq")))
-                .order_by("due_on", "code"))
-    rows = []
-    for job in jobs:
-        stages = list(job.stages.all())
-        current = next((s for s in stages if s.status != StageStatus.DONE), None)
-        done = sum(1 for s in stages if s.status == StageStatus.DONE)
-        rows.append({"job": job, "current": current, "done": done, "total": len(stages)})
-    return rows
+def board(m: Membership, recent_days: int = 30) -> list[dict[str, Any]]:
+    """Open jobs and those delivered in the last `recent_days`, each with its current stage
+    (the first not done) and progress, in one query."""
+    from datetime import timedelta
+
+    from django.db.models import OuterRef, Subquery
+    from django.utils import timezone
+
+    since = timezone.localdate() - timedelta(days=recent_days)
+    current = (JobStage.objects.filter(job=OuterRef("pk")).exclude(status=StageStatus.DONE)
+               .order_by("seq"))
+    jobs = (jobs_for(m).filter(Q(status="open") | Q(delivered_on__gte=since))
+            .select_related("supplier")
+            .annotate(n_done=Count("stages", filter=Q(stages__status=StageStatus.DONE)),
+                      n_stages=Count("stages"),
+                      current_name=Subquery(current.values("name")[:1]),
+                      current_status=Subquery(current.values("status")[:1]))
+            .order_by("due_on", "code"))
+    return [{"job": job, "done": job.n_done, "total": job.n_stages,
+             "current": ({"name": job.current_name, "status": job.current_status}
+                         if job.current_name else None)}
+            for job in jobs]
 
 
 def document_rows(m: Membership) -> list[Document]:

@@ -8,6 +8,7 @@ import io
 import re
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 
@@ -119,16 +120,18 @@ def stamp_pdf(content: bytes, line: str) -> bytes:
 
     font = korean_font()
     writer = PdfWriter(clone_from=io.BytesIO(content))
+    overlays: dict[tuple[float, float], Any] = {}  # one overlay per page size, reused
     for page in writer.pages:
-        width = float(page.mediabox.width)
-        height = float(page.mediabox.height)
-        buf = io.BytesIO()
-        c = canvas.Canvas(buf, pagesize=(width, height))
-        c.setFont(font, 7)
-        c.setFillColorRGB(0.75, 0.1, 0.1)
-        c.drawString(18, 10, line)
-        c.save()
-        page.merge_page(PdfReader(io.BytesIO(buf.getvalue())).pages[0])
+        size = (float(page.mediabox.width), float(page.mediabox.height))
+        if size not in overlays:
+            buf = io.BytesIO()
+            c = canvas.Canvas(buf, pagesize=size)
+            c.setFont(font, 7)
+            c.setFillColorRGB(0.75, 0.1, 0.1)
+            c.drawString(18, 10, line)
+            c.save()
+            overlays[size] = PdfReader(io.BytesIO(buf.getvalue())).pages[0]
+        page.merge_page(overlays[size])
     writer.add_metadata({"/ClusterHubStamp": line})
     out = io.BytesIO()
     writer.write(out)

@@ -266,3 +266,20 @@ def test_kpi_report_command(world: Any) -> None:
                                            "end": date(2026, 6, 30)}, "json")
     data = json.loads(out)
     assert data["lead_time_gross_days"] == 63.5 and len(data["jobs"]) == 2
+
+
+def test_board_shows_open_and_recently_delivered_jobs(world: Any) -> None:
+    from django.utils import timezone
+
+    from clusterhub.collab import queries
+    from clusterhub.collab.models import Membership
+
+    j10, j11 = _hand_worked(world)  # delivered in March 2026, long before "today"
+    recent = timezone.localdate() - timedelta(days=3)
+    Job.objects.filter(pk=j11.pk).update(delivered_on=recent)
+    m = Membership.objects.get(workspace=world.ws, user=world.users["owner"])
+    rows = {r["job"].code: r for r in queries.board(m)}
+    assert set(rows) == {"J-1", "J-11"}
+    assert rows["J-1"]["current"] == {"name": "견적(RFQ)", "status": "pending"}
+    assert (rows["J-1"]["done"], rows["J-1"]["total"]) == (0, 15)
+    assert (rows["J-11"]["done"], rows["J-11"]["total"]) == (1, 14)

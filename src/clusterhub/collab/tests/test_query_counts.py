@@ -13,8 +13,8 @@ from clusterhub.collab import actions
 from .conftest import pdf_bytes
 
 # Session, user, membership, then the page's own reads (rows with their related rows prefetched).
-PINNED = {"collab:board": 7, "collab:documents": 11, "collab:changes": 8, "collab:index": 5,
-          "collab:workspace": 11}
+PINNED = {"collab:board": 6, "collab:documents": 11, "collab:changes": 8, "collab:index": 5,
+          "collab:workspace": 10}
 
 
 def _more(world: Any, n: int) -> None:
