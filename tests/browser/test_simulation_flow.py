@@ -58,9 +58,9 @@ def test_foundry_runs_a_quick_shape_and_sees_the_results(transactional_db: Any, 
     expect(page.locator("#pockets")).to_be_visible(timeout=15_000)
     expect(page.locator("#run-status .badge")).to_have_text(ko("Succeeded"))
     expect(page.get_by_text(ko("Chvorinov modulus check"))).to_be_visible()
-    slice_ok = page.evaluate("() => { const i = document.getElementById('slice'); "
-                             "return i.complete && i.naturalWidth > 0; }")
-    assert slice_ok
+    # the section PNG loads (it is drawn on request, after the page)
+    page.wait_for_function("() => { const i = document.getElementById('slice'); "
+                           "return i && i.complete && i.naturalWidth > 0; }")
     expect(page.locator("#sim-3d")).to_have_attribute("data-loaded", "1")
     page.select_option("#slice-form select[name=field]", "hot_spots")
     with page.expect_navigation():

@@ -170,4 +170,4 @@ def probe_series(run: SimulationRun) -> tuple[list[str], list[tuple[str, list[fl
     probes = run.summary.get("probes") or {}
     times: list[str] = sorted({t for v in probes.values() for t in v}, key=float)
     series = [(name, [vals.get(t) for t in times]) for name, vals in probes.items()]
-    return [f"{float(t):g}" for t in times], series
+    return [f"{float(t):.0f}" if float(t) >= 10 else f"{float(t):.2g}" for t in times], series

@@ -30,7 +30,7 @@ MAX_MESH_MM = 20.0
 MAX_TRIANGLES = 500_000
 AMBIENT = 25.0
 AIR_HTC = 10.0
-PROBE_COUNT = 24
+PROBE_COUNT = 16
 
 
 def max_cells() -> int:
