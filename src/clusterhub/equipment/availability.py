@@ -9,9 +9,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q
+from django.db import connection
+from django.db.models import FloatField, Func, Q
 
 from .models import BLOCKING, SITE_TIME_ZONE, Blackout, Booking, Equipment, OpeningHours
 
@@ -126,8 +128,7 @@ def calendars(items: Sequence[Equipment], start: datetime, end: datetime) -> lis
     bookings = Booking.objects.filter(status__in=BLOCKING).overlapping(start, end)
     if not many:
         bookings = bookings.filter(equipment_id__in=item_ids)
-    for eid, a, b, pk, status in (bookings.order_by("blocked_start").values_list(
-            "equipment_id", "blocked_start", "blocked_end", "pk", "status")):
+    for eid, a, b, pk, status in _busy_rows(bookings.order_by("blocked_start")):
         if eid in wanted:
             busy[eid].append((a, b, pk, status))
     opened: dict[int, list[Interval]] = {}
@@ -140,10 +141,31 @@ def calendars(items: Sequence[Equipment], start: datetime, end: datetime) -> lis
         # A use [s, t) blocks [s - setup, t + cleanup): it is free where that meets no busy
         # interval, i.e. outside each busy [a, b) widened to [a - cleanup, b + setup).
         before, after = timedelta(minutes=e.cleanup_minutes), timedelta(minutes=e.setup_minutes)
-        free = subtract(subtract(open_, black),
-                        [(a - before, b + after) for a, b, _pk, _s in busy[e.pk]])
+        base = subtract(open_, black) if black else open_
+        rows = busy.get(e.pk)
+        free = subtract(base, [(a - before, b + after) for a, b, _pk, _s in rows]) if rows else base
         out.append(Calendar(e, start, end, open_, black, busy[e.pk], free))
     return out
+
+
+class _Epoch(Func):
+    """Seconds since 1970 as float8 (PostgreSQL): a number reads several times faster than a
+    timestamptz, which counts when a week of thousands of items is read."""
+
+    template = "EXTRACT(EPOCH FROM %(expressions)s)::float8"
+    output_field = FloatField()
+
+
+def _busy_rows(bookings: Any) -> Iterable[tuple[int, datetime, datetime, int, str]]:
+    if connection.vendor != "postgresql":
+        yield from bookings.values_list("equipment_id", "blocked_start", "blocked_end", "pk",
+                                        "status")
+        return
+    stamp = datetime.fromtimestamp
+    for eid, a, b, pk, status in bookings.annotate(
+            a=_Epoch("blocked_start"), b=_Epoch("blocked_end")).values_list(
+            "equipment_id", "a", "b", "pk", "status"):
+        yield eid, stamp(a, UTC), stamp(b, UTC), pk, status
 
 
 def calendar(item: Equipment, start: datetime, end: datetime) -> Calendar:
