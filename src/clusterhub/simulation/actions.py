@@ -84,6 +84,8 @@ def create_run(
     try:
         parsed = parse_case(case, base_dir=service.storage_root() / "stl")
     except CaseError as exc:
+        if stl_path and not SimulationRun.objects.filter(stl_path=stl_path).exists():
+            (Path(settings.MEDIA_ROOT) / stl_path).unlink(missing_ok=True)  # nothing half-written
         raise ActionRefused(_("The part cannot be meshed: %(why)s") % {"why": exc.reason},
                             "stl" if geometry == Geometry.STL else "dim_x") from exc
     from clusterhub.support.actions import default_desk

@@ -266,3 +266,21 @@ def test_the_quick_riser_is_sized_by_the_casting_modulus():
     check = analysis.chvorinov_check(parsed.roles, 2.0)
     assert check is not None and check["risers"][0]["touches_casting"]
     assert check["risers"][0]["ratio"] >= 1.2
+
+
+def test_an_open_stl_that_covers_no_cell_is_refused_and_not_kept(hub):
+    # two flat 20 mm squares at z = 0 and z = 20 (4 triangles): an open surface, no inside
+    tris = []
+    for z in (0.0, 20.0):
+        tris += [[(0, 0, z), (20, 0, z), (20, 20, z)], [(0, 0, z), (20, 20, z), (0, 20, z)]]
+    out = bytearray(b"open".ljust(80, b" ") + struct.pack("<I", len(tris)))
+    for t in tris:
+        out += struct.pack("<3f", 0, 0, 0)
+        for v in t:
+            out += struct.pack("<3f", *v)
+        out += b"\0\0"
+    with pytest.raises(ActionRefused) as exc:
+        actions.create_run(hub.sme, **{**QUICK, "geometry": "stl"}, stl_content=bytes(out), enqueue=False)
+    assert "cannot be meshed" in exc.value.message and exc.value.field == "stl"
+    assert not SimulationRun.objects.exists()
+    assert not list((Path(settings.MEDIA_ROOT) / "simulation" / "stl").glob("*.stl"))
