@@ -12,8 +12,10 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core import mail
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
 import clusterhub.core.demo_data as demo_data
@@ -73,6 +75,14 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2006)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # The demo's workflows notify people who do not exist: keep those e-mails in memory
+        # instead of printing hundreds of them (or sending them through a configured server).
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            mail.outbox = []
+            self._load(options)
+            self.stdout.write(f"({len(mail.outbox)} notification e-mails of the demo not sent)")
+
+    def _load(self, options: dict[str, Any]) -> None:
         path = Path(settings.DATA_DIR) / "demo.jsonl"
         demo_data.write(path, REFERENCE_DIR, options["seed"])
         try:
