@@ -227,10 +227,13 @@ def accept_invitation(actor: Any, token: str) -> Membership:
 
 
 def set_role(actor: Any, membership: Membership, role: str) -> Membership:
-    """Owners change anyone's role; managers change roles below manager."""
+    """Owners change anyone's role; managers change the roles below manager in their firm."""
     me = _require(actor, membership.workspace, MANAGE_ROLES, _("change roles"))
     if role not in MemberRole.values:
         raise ActionRefused(_("Unknown role."), "role")
+    if me.role != MemberRole.OWNER and membership.organisation_id != me.organisation_id:
+        raise ActionRefused(_("Managers change the roles of their own firm's people."),
+                            code="forbidden")
     if me.role != MemberRole.OWNER and (MemberRole.OWNER in (role, membership.role)
                                          or MemberRole.MANAGER in (role, membership.role)):
         raise ActionRefused(_("Only an owner can grant or take the owner or manager role."),

@@ -16,6 +16,7 @@ urlpatterns = [
     path("invitations/<str:token>/", views.invitation, name="invitation"),
     path(W, views.workspace, name="workspace"),
     path(W + "invite/", views.invite, name="invite"),
+    path(W + "members/<int:member>/role/", views.member_role, name="member_role"),
     path(W + "board/", views.job_board, name="board"),
     path(W + "board/live/", views.board_live, name="board_live"),
     path(W + "jobs/new/", views.job_new, name="job_new"),

@@ -39,7 +39,9 @@ from .forms import (
 from .models import (
     Approval,
     ChangeStatus,
+    MemberRole,
     Membership,
+    TransferError,
     Workspace,
 )
 
@@ -97,6 +99,7 @@ def workspace(request: HttpRequest, ws: Workspace, m: Membership) -> HttpRespons
                    .order_by("organisation__name", "user__username"))
     return render(request, "collab/workspace.html", _ctx(
         ws, m, members=members, receipts=list(queries.pending_receipts(m)),
+        roles=MemberRole.choices,
         approvals=list(queries.approval_queue(m)), invite_form=InviteForm(),
         invitations=list(ws.invitations.filter(accepted_at__isnull=True,
                                                expires_at__gt=timezone.now())
@@ -119,6 +122,21 @@ def invite(request: HttpRequest, ws: Workspace, m: Membership) -> HttpResponse:
                          % {"email": inv.email,
                             "url": request.build_absolute_uri(
                                 reverse("collab:invitation", args=[token]))})
+    except ActionRefused as exc:
+        _refused(request, exc)
+    return redirect("collab:workspace", ws=ws.pk)
+
+
+@member_view
+@require_POST
+def member_role(request: HttpRequest, ws: Workspace, m: Membership, member: int
+                ) -> HttpResponse:
+    target = ws.memberships.select_related("user", "workspace").filter(pk=member).first()
+    if target is None:
+        raise Http404
+    try:
+        actions.set_role(request.user, target, request.POST.get("role", ""))
+        messages.success(request, _("Saved."))
     except ActionRefused as exc:
         _refused(request, exc)
     return redirect("collab:workspace", ws=ws.pk)
@@ -537,8 +555,11 @@ def kpi_dashboard(request: HttpRequest, ws: Workspace, m: Membership) -> HttpRes
         [(_("Gross"), [float(j.gross_days) for j in current.jobs]),
          (_("Net of waiting on the customer"), [float(j.net_days) for j in current.jobs])],
         unit=_("days"), width=760)
+    errors = [(TransferError.Kind(k).label, n)
+              for k, n in current.transfer_errors_by_kind.items()]
     return render(request, "collab/kpis.html", _ctx(
         ws, m, form=form, current=current, baseline=baseline, rows=rows, chart=chart,
+        errors=errors,
         lead_chart=lead_chart, start=start, end=end, b_start=b_start, b_end=b_end,
         seed=kpis.seed_results()))
 

@@ -258,3 +258,34 @@ def test_invitation_page_accepts(world: Any, client_for: Any) -> None:
     assert response["Location"] == reverse("collab:workspace", args=[world.ws.pk])
     again = client_for(user).post(reverse("collab:invitation", args=[token]))
     assert again.status_code == 400
+
+
+def test_invitation_mail_goes_after_commit(world: Any,
+                                           django_capture_on_commit_callbacks: Any) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        _inv, token = actions.invite(world.users["lead_manager"], world.ws,
+                                     email="mail@example.org", organisation=world.third,
+                                     role="member")
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["mail@example.org"] and token in mail.outbox[0].body
+
+
+def test_roles_change_by_owners_and_managers(world: Any) -> None:
+    from clusterhub.collab.models import Membership
+
+    reader = Membership.objects.get(workspace=world.ws, user=world.users["reader"])
+    sme = Membership.objects.get(workspace=world.ws, user=world.users["sme"])
+    with pytest.raises(ActionRefused) as exc:
+        actions.set_role(world.users["sme"], reader, "member")
+    assert exc.value.code == "forbidden"
+    with pytest.raises(ActionRefused, match="their own firm"):
+        actions.set_role(world.users["supplier_manager"], reader, "member")
+    actions.set_role(world.users["supplier_manager"], sme, "read_only")
+    with pytest.raises(ActionRefused, match="Only an owner"):
+        actions.set_role(world.users["supplier_manager"], sme, "manager")
+    actions.set_role(world.users["owner"], reader, "manager")
+    owner = Membership.objects.get(workspace=world.ws, user=world.users["owner"])
+    with pytest.raises(ActionRefused, match="at least one owner"):
+        actions.set_role(world.users["owner"], owner, "manager")
+    assert Membership.objects.get(pk=sme.pk).role == "read_only"
+    assert Membership.objects.get(pk=reader.pk).role == "manager"

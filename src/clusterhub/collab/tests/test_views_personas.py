@@ -83,6 +83,8 @@ def test_index_lists_only_own_workspaces(world: Any, web: Any, persona: str) -> 
 POSTS: list[tuple[str, Any, dict[str, Any]]] = [
     ("collab:invite", lambda w: [w.ws.pk], {"email": "x@example.org", "organisation": "third",
                                             "role": "member"}),
+    ("collab:member_role", lambda w: [w.ws.pk, w.ws.memberships.get(user__username="reader").pk],
+     {"role": "member"}),
     ("collab:stage_start", lambda w: [w.ws.pk, w.job.pk, w.job.stages.first().pk],
      {"on": "2026-01-05"}),
     ("collab:stage_close", lambda w: [w.ws.pk, w.job.pk, w.job.stages.first().pk],
@@ -148,3 +150,14 @@ def test_korean_is_the_default(world: Any, client_for: Any) -> None:
             reverse("collab:workspace", args=[world.ws.pk]), HTTP_ACCEPT_LANGUAGE="ko")
     body = response.content.decode()
     assert "작업 보드" in body or "작업보드" in body
+
+
+def test_owner_changes_a_role_on_the_workspace_page(world: Any, web: Any) -> None:
+    reader = world.ws.memberships.get(user__username="reader")
+    url = reverse("collab:member_role", args=[world.ws.pk, reader.pk])
+    assert web("sme").post(url, {"role": "member"}).status_code == 302
+    reader.refresh_from_db()
+    assert reader.role == "read_only"  # refused: a plain member manages nobody
+    assert web("owner").post(url, {"role": "member"}).status_code == 302
+    reader.refresh_from_db()
+    assert reader.role == "member"
