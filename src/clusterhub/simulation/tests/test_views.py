@@ -237,3 +237,31 @@ def test_api_start_is_refused_for_experts(hub, api_for):
         "title": "x", "geometry": "box", "alloy": "A356", "pouring_temperature": "700",
         "mesh_mm": "2", "dim_x": "20", "dim_y": "20", "dim_z": "10"})
     assert r.status_code == 403
+
+
+def test_knowledge_and_statistics_query_counts_are_pinned(hub, client_for, django_assert_num_queries):
+    from clusterhub.support.models import SolvedCase
+
+    def publish(n):  # type: ignore[no-untyped-def]
+        for i in range(n):
+            case = SolvedCase.objects.create(external_id=f"kb-{n}-{i}", title=f"주물 사례 {i}",
+                                             problem="수축", solution="압탕", support_type="guidance",
+                                             year=2024)
+            SimulationRun.objects.create(
+                owner=hub.sme, organisation=hub.firm, region=hub.region, title=f"제품 {n}-{i}",
+                geometry="box", alloy="A356", mould="silica_sand", pouring_temperature=700,
+                mesh_mm=4, status="succeeded", solved_case=case)
+
+    c = client_for(hub.coordinator)
+    publish(2)
+    c.get(reverse("simulation:knowledge"))
+    c.get(reverse("simulation:statistics"))
+    with django_assert_num_queries(6):
+        c.get(reverse("simulation:knowledge"))
+    with django_assert_num_queries(5):
+        c.get(reverse("simulation:statistics"))
+    publish(6)
+    with django_assert_num_queries(6):
+        c.get(reverse("simulation:knowledge"))
+    with django_assert_num_queries(5):
+        c.get(reverse("simulation:statistics"))
