@@ -54,7 +54,7 @@ from django.utils.translation import ngettext
 from . import conf
 from .analysis import Analyzer, Term, TypoIndex, get_analyzer
 from .concepts import ConceptMatcher, FieldNode, Taxonomy, confidence, field_term
-from .index import INDEXED_KINDS, KindIndex, Overlay, analyse_changed, build_index, idf, top_rows
+from .index import KindIndex, Overlay, analyse_changed, build_index, idf, indexed_kinds, top_rows
 from .sources import SOURCES, Item
 
 log = logging.getLogger(__name__)
@@ -116,7 +116,7 @@ class Engine:
         self.build_seq = 0
         self.build_path = ""
         self.indexes: dict[str, KindIndex] = {}
-        self.overlays: dict[str, Overlay] = {k: Overlay() for k in INDEXED_KINDS}
+        self.overlays: dict[str, Overlay] = {k: Overlay() for k in indexed_kinds()}
         self.change_key: tuple[Any, ...] | None = None
         self._typos: TypoIndex | None = None
         self._concepts: ConceptMatcher | None = None
@@ -223,10 +223,10 @@ class Engine:
         if latest.path != self.build_path:
             started = time.perf_counter()
             self.indexes = {kind: KindIndex(kind, Path(latest.path) / kind)
-                            for kind in INDEXED_KINDS if (Path(latest.path) / kind).is_dir()}
+                            for kind in indexed_kinds() if (Path(latest.path) / kind).is_dir()}
             self.build_id, self.build_seq = latest.pk, latest.change_seq
             self.build_path = latest.path
-            self.overlays = {k: Overlay() for k in INDEXED_KINDS}
+            self.overlays = {k: Overlay() for k in indexed_kinds()}
             self.change_key = None
             self.overlay_skipped = False
             self._typos = None

@@ -44,7 +44,9 @@ from .sources import SOURCES, Doc
 log = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets DEBUG on import
 
-INDEXED_KINDS = ("expert", "organisation", "case", "request")
+def indexed_kinds() -> tuple[str, ...]:
+    """Every registered source is indexed: the built-in kinds and those apps add (equipment)."""
+    return tuple(SOURCES)
 PROGRESS_EVERY = 2000  # documents between progress updates of a build
 CACHE_TEXT_CHARS = 120  # texts up to this long are analysed once per build
 CACHE_TEXTS = 200_000
@@ -177,11 +179,11 @@ class KindBuilder:
 
 
 def build_index(build: Any, analyzer: Analyzer, taxonomy: Taxonomy, doc_weights: dict[str, int],
-                kinds: Iterable[str] = INDEXED_KINDS) -> None:
+                kinds: Iterable[str] | None = None) -> None:
     """Run a full build for an `IndexBuild` row (status, progress and result written to it)."""
     from .models import IndexBuild, IndexChange
 
-    kinds = [k for k in kinds if k in SOURCES]
+    kinds = [k for k in (indexed_kinds() if kinds is None else kinds) if k in SOURCES]
     started = time.perf_counter()
     seq = IndexChange.objects.aggregate(m=Max("id"))["m"] or 0
     total = sum(SOURCES[k].count() for k in kinds)

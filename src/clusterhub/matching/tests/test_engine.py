@@ -59,7 +59,7 @@ def test_the_right_case_and_expert_come_first() -> None:
 def test_kinds_and_limit() -> None:
     assert {m.kind for m in match("도금 박리", kinds=("case",), limit=5)} == {"case"}
     assert len(match("도금 박리", kinds=("expert",), limit=2)) == 2
-    assert match("도금 박리", kinds=("equipment",)) == []  # no equipment module yet
+    assert match("도금 박리", kinds=("equipment",)) == []  # no equipment in this dataset
     with pytest.raises(ValueError):
         match("도금 박리", kinds=("robots",))
     assert match("   ") == []
