@@ -231,8 +231,15 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=4,
                         help="worker processes sharing the clients (as gunicorn workers)")
     parser.add_argument("--pgbench-scale", type=int, default=32)
+    parser.add_argument("--availability-only", action="store_true")
     args = parser.parse_args()
     recreate(DB)
+    if args.availability_only:
+        setup_django()
+        a = availability_bench()
+        print(f"availability: {a['items']} items, {a['bookings']} bookings, one week: median "
+              f"{a['median_ms']:.0f} ms (min {a['min_ms']:.0f}, max {a['max_ms']:.0f})")
+        return
     recreate(PGBENCH_DB)
     setup_django()
     from django.conf import settings
