@@ -39,6 +39,10 @@ def _ids(values: list[str]) -> list[int]:
         raise Http404 from None
 
 
+# The coordinator's ranked list: people, centres, solved cases and shared equipment.
+RANKED_KINDS = ("expert", "organisation", "case", "equipment")
+
+
 def _one_id(value: str) -> int:
     if not value.strip().isdigit():
         raise Http404
@@ -100,7 +104,7 @@ def request_matches(request: HttpRequest, pk: int) -> HttpResponse:
     allowed = actions.allowed_actions(request.user, req)
     text = desk.request_text(req)
     linked = actions.linked_organisation_ids([req.firm_id])[req.firm_id]
-    results = engine.match(text, region=req.region.code, limit=RANKED,
+    results = engine.match(text, region=req.region.code, limit=RANKED, kinds=RANKED_KINDS,
                            exclude_organisation_ids=sorted(linked))
     published = set(SolvedCase.objects.published().filter(
         pk__in=[m.pk for m in results if m.kind == "case"]).values_list("pk", flat=True))
@@ -117,6 +121,8 @@ def request_matches(request: HttpRequest, pk: int) -> HttpResponse:
             url = reverse("organisation", args=[m.pk])
         elif m.kind == "case" and m.pk in published:
             url = reverse("case", args=[m.pk])
+        elif m.kind == "equipment":
+            url = reverse("equipment:detail", args=[m.id])
         rows.append({"m": m, "url": url, "offered": m.kind == "expert" and m.pk in offered})
     shared = desk.shared_problems(request.user, req) if req.is_open else []
     return render(request, "matching/_request_matches.html", {

@@ -411,3 +411,24 @@ def test_proposal_with_a_request_not_yours_is_404(hub, as_persona, fake_engine):
                  {f"expert-{mine.pk}": "abc"}, {"expert-": hub.expert.pk}):
         assert client.post(reverse("proposals"), data).status_code == 404
     assert not Assignment.objects.exists()
+
+
+def test_ranked_list_includes_shared_equipment_with_its_page(hub, as_persona, fake_engine,
+                                                             monkeypatch):
+    from clusterhub.equipment.tests.factories import EquipmentFactory
+
+    item = EquipmentFactory(owner=hub.centre, site=hub.centre, name="산업용 X선 CT")
+    recorded = engine.match
+
+    def with_equipment(text: str, **kw: Any) -> list[Match]:
+        out = recorded(text, **kw)
+        assert "equipment" in kw["kinds"]
+        return [*out, Match("equipment", item.external_id, item.pk, item.name, 0.4,
+                            ["Matches: 기공 비파괴 검사"])]
+
+    monkeypatch.setattr(engine, "match", with_equipment)
+    req = new_request(hub)
+    html = as_persona("coordinator").get(reverse("request_matches", args=[req.pk])).content \
+        .decode()
+    assert 'data-kind="equipment"' in html and "산업용 X선 CT" in html
+    assert reverse("equipment:detail", args=[item.external_id]) in html
