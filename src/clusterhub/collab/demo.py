@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from clusterhub.core.actions import create_user
@@ -75,12 +76,15 @@ def _lead_firm(centre: dict[str, Any], region: Any) -> Organisation:
 
 
 def _suppliers(exclude: set[int], n: int) -> list[Organisation]:
-    mould = list(Organisation.objects.firms().filter(is_sme=True, fields__external_id__in=[
-        "mould", "injection_press"]).exclude(pk__in=exclude).distinct().order_by("external_id")
-        [: n * 4])
+    """SME firms of the demo, mould and injection firms first, never a centre's lead firm."""
+    firms = (Organisation.objects.firms().filter(is_sme=True).exclude(pk__in=exclude)
+             .exclude(external_id__startswith="emc-lead-"))
+    mould = list(firms.filter(Q(fields__external_id__startswith="mould")
+                              | Q(fields__external_id__startswith="injection"))
+                 .distinct().order_by("external_id")[:n])
     if len(mould) < n:
-        mould += list(Organisation.objects.firms().filter(is_sme=True).exclude(
-            pk__in=exclude | {o.pk for o in mould}).order_by("external_id")[: n - len(mould)])
+        mould += list(firms.exclude(pk__in={o.pk for o in mould}).order_by("external_id")
+                      [: n - len(mould)])
     return mould[:n]
 
 
@@ -99,7 +103,9 @@ class Demo:
         sme = self.users["sme"]
         sme_firm = sme.profile.organisation
         region = sme_firm.region if sme_firm else None
-        taken = {sme_firm.pk} if sme_firm else set()
+        # The other demo SME stays outside every workspace (it shows the 404s).
+        other = self.users["sme_other"].profile.organisation
+        taken = {o.pk for o in (sme_firm, other) if o is not None}
         for i, centre in enumerate(centres):
             lead = _lead_firm(centre, region)
             owner = _user(LEAD_USERS[i], lead)
@@ -220,9 +226,9 @@ class Demo:
                      "DFM 결과 웰드라인이 외관면에 생겨 게이트를 하단으로 이동", 2, people,
                      origin="supplier", on=ordered + timedelta(days=14))
         rev_b = self.release_next(part, owner, ordered + timedelta(days=15), "게이트 이동 반영")
-        end = self.walk(job, people, None, report, delay=0, trials=2)
-        delivered = min(end + timedelta(days=1), today - timedelta(days=1))
-        actions.record_logistics(people[supplier.pk], job, kind="shipment", on=end,
+        shipped = self.walk(job, people, None, report, delay=0, trials=2) - timedelta(days=1)
+        delivered = max(min(shipped + timedelta(days=1), today - timedelta(days=1)), shipped)
+        actions.record_logistics(people[supplier.pk], job, kind="shipment", on=shipped,
                                  carrier="대한통운", tracking="6081-2231-77")
         actions.record_logistics(owner, job, kind="delivery", on=delivered)
         actions.record_logistics(owner, job, kind="receipt", on=delivered, note="입고 검사 합격")

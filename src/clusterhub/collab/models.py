@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from clusterhub.core.models import Organisation
 
@@ -23,11 +24,11 @@ def new_external_id(prefix: str) -> str:
 
 
 class MemberRole(models.TextChoices):
-    OWNER = "owner", _("Owner")
-    MANAGER = "manager", _("Manager")
-    MEMBER = "member", _("Member")
-    READ_ONLY = "read_only", _("Read-only")
-    GUEST = "guest", _("Guest")
+    OWNER = "owner", pgettext_lazy("collab", "Owner")
+    MANAGER = "manager", pgettext_lazy("collab", "Manager")
+    MEMBER = "member", pgettext_lazy("collab", "Member")
+    READ_ONLY = "read_only", pgettext_lazy("collab", "Read-only")
+    GUEST = "guest", pgettext_lazy("collab", "Guest")
 
 
 # What each role may do (docs/collab.md, "Roles").
@@ -155,9 +156,9 @@ class Invitation(models.Model):
 
 
 class JobStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    DELIVERED = "delivered", _("Delivered")
-    CANCELLED = "cancelled", _("Cancelled")
+    OPEN = "open", pgettext_lazy("collab", "Open")
+    DELIVERED = "delivered", pgettext_lazy("collab", "Delivered")
+    CANCELLED = "cancelled", pgettext_lazy("collab", "Cancelled")
 
 
 class Job(models.Model):
@@ -202,9 +203,9 @@ class Job(models.Model):
 
 
 class StageStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    ACTIVE = "active", _("In progress")
-    DONE = "done", _("Done")
+    PENDING = "pending", pgettext_lazy("collab", "Pending")
+    ACTIVE = "active", pgettext_lazy("collab", "In progress")
+    DONE = "done", pgettext_lazy("collab", "Done")
 
 
 class JobStage(models.Model):
@@ -387,9 +388,9 @@ class Document(models.Model):
 
 
 class RevisionState(models.TextChoices):
-    WORKING = "working", _("Work in progress")
-    RELEASED = "released", _("Released")
-    SUPERSEDED = "superseded", _("Superseded")
+    WORKING = "working", pgettext_lazy("collab", "Work in progress")
+    RELEASED = "released", pgettext_lazy("collab", "Released")
+    SUPERSEDED = "superseded", pgettext_lazy("collab", "Superseded")
 
 
 class Revision(models.Model):
@@ -535,10 +536,10 @@ class TransferError(models.Model):
 
 
 class ChangeStatus(models.TextChoices):
-    OPEN = "open", _("Awaiting approval")
-    APPROVED = "approved", _("Approved")
-    REJECTED = "rejected", _("Rejected")
-    APPLIED = "applied", _("Applied")
+    OPEN = "open", pgettext_lazy("collab", "Awaiting approval")
+    APPROVED = "approved", pgettext_lazy("collab", "Approved")
+    REJECTED = "rejected", pgettext_lazy("collab", "Rejected")
+    APPLIED = "applied", pgettext_lazy("collab", "Applied")
 
 
 class ChangeOrigin(models.TextChoices):
@@ -596,9 +597,9 @@ class Approval(models.Model):
     """One approving firm's decision on a change request; `required` ones gate applying it."""
 
     class Decision(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        APPROVED = "approved", _("Approved")
-        REJECTED = "rejected", _("Rejected")
+        PENDING = "pending", pgettext_lazy("collab", "Pending")
+        APPROVED = "approved", pgettext_lazy("collab", "Approved")
+        REJECTED = "rejected", pgettext_lazy("collab", "Rejected")
 
     change = models.ForeignKey(ChangeRequest, on_delete=models.CASCADE, related_name="approvals")
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+",
