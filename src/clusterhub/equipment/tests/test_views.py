@@ -139,3 +139,38 @@ def test_korean_by_default(client: Any, machine: Any) -> None:
     with translation.override("ko"):
         r = client.get("/equipment/", HTTP_ACCEPT_LANGUAGE="ko")
     assert "공동활용 장비" in r.content.decode()
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_booking_and_check_posts_personas(client_for: Any, user_of: Any, machine: Any,
+                                          persona: str) -> None:
+    """Who may book (SME members, experts, coordinators, admins): the form and the live check
+    answer; analysts get a 404; anonymous users are sent to log in. Untrained users are told
+    why, and nothing is written by the check."""
+    c = client_for(user_of(persona))
+    data = {"start": "2030-03-04T10:00", "end": "2030-03-04T12:00", "mode": "analysis",
+            "repeat_weeks": 1, "samples": 0}
+    check = c.post("/equipment/items/cmm-1/check/", data)
+    if persona == "anonymous":
+        assert check.status_code == 302
+    elif persona == "analyst":
+        assert check.status_code == 404
+    else:
+        assert check.status_code == 200 and "KRW" in check.content.decode()
+    assert not Booking.objects.exists()
+    r = c.post("/equipment/items/cmm-1/book/", data)
+    if persona in ("anonymous", "analyst"):
+        assert r.status_code in (302, 404) and not Booking.objects.exists()
+    else:
+        assert r.status_code == 302 and Booking.objects.get().booked_by == user_of(persona)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_api_reads_personas(api_for: Any, user_of: Any, machine: Any, persona: str) -> None:
+    c = api_for(user_of(persona))
+    assert c.get("/api/v1/equipment").status_code == 200
+    assert c.get("/api/v1/equipment/cmm-1/availability").status_code == 200
+    assert c.get("/api/v1/equipment/cmm-1/calendar.ics").status_code == 200
+    assert c.get("/api/v1/bookings.ics").status_code == (401 if persona == "anonymous" else 200)
+    assert c.get("/api/v1/bookings?mine=true").status_code == (
+        401 if persona == "anonymous" else 200)
