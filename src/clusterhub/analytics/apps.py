@@ -8,4 +8,6 @@ class AnalyticsConfig(AppConfig):
     verbose_name = _("Analytics")
 
     def ready(self) -> None:
-        from . import records, reports  # noqa: F401 - register record types and reports
+        from . import records, reports, signals  # noqa: F401 - register record types, reports
+
+        signals.connect()

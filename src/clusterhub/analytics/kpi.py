@@ -23,8 +23,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, QuerySet, Sum
 from django.db.models.functions import ExtractYear
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clusterhub.core.models import Organisation
@@ -34,6 +36,8 @@ from .models import (
     Guidance,
     InstituteYear,
     JointRnd,
+    KpiCell,
+    KpiFill,
     RoyaltyPayment,
     TechTransfer,
     Training,
@@ -269,11 +273,59 @@ def institution_ids(external_ids: Iterable[str]) -> list[int]:
     return [found[e] for e in wanted]
 
 
+def mark_stale() -> None:
+    """Activity records changed: the pre-aggregated cells must be refilled before use."""
+    updated = KpiFill.objects.filter(pk=1).update(version=F("version") + 1)
+    if not updated:
+        KpiFill.objects.get_or_create(pk=1, defaults={"version": 1})
+
+
+def sme_fingerprint() -> str:
+    """Changes whenever a firm becomes or stops being an SME (one indexed scan of the firms)."""
+    row = Organisation.objects.filter(kind="firm", is_sme=True).aggregate(
+        n=Count("id"), s=Sum("id"), q=Sum(F("id") * F("id") % 1000003))
+    return f"{row['n']}:{row['s'] or 0}:{row['q'] or 0}"
+
+
+def refresh_cells(force: bool = False) -> bool:
+    """Refill KpiCell from the activity records if they changed (or the SME set did) since
+    the last fill; returns whether it refilled. All aggregation runs in the database."""
+    fill, _created = KpiFill.objects.get_or_create(pk=1)
+    fingerprint = sme_fingerprint()
+    if not force and fill.filled_version == fill.version \
+            and fill.sme_fingerprint == fingerprint:
+        return False
+    with transaction.atomic():
+        fill = KpiFill.objects.select_for_update().get(pk=1)
+        version = fill.version  # writes committed after this point make the fill stale again
+        data = imported()
+        KpiCell.objects.all().delete()
+        KpiCell.objects.bulk_create(
+            [KpiCell(institution_id=inst, year=year,
+                     values={k: str(v) for k, v in vals.items()})
+             for (inst, year), vals in data.items()], batch_size=2000)
+        KpiFill.objects.filter(pk=1).update(filled_version=version,
+                                            sme_fingerprint=fingerprint,
+                                            filled_at=timezone.now())
+    return True
+
+
+def cached_imported(institutions: list[int] | None = None, year_from: int | None = None,
+                    year_to: int | None = None) -> dict[Key, dict[str, Any]]:
+    """`imported()` read from the pre-aggregated cells (refilled first when stale)."""
+    refresh_cells()
+    qs = _scope(KpiCell.objects.all(), "institution_id", "year", institutions, year_from,
+                year_to)
+    return {(inst, year): {k: Decimal(v) for k, v in vals.items()}
+            for inst, year, vals in qs.values_list("institution_id", "year", "values")}
+
+
 def compute(institutions: list[str] | None = None, year_from: int | None = None,
-            year_to: int | None = None) -> KpiResult:
-    """The KPI table: {institution: {year: {metric: value or None}}}."""
+            year_to: int | None = None, live: bool = False) -> KpiResult:
+    """The KPI table: {institution: {year: {metric: value or None}}}. Imported records come
+    from the pre-aggregated cells (`live=True` aggregates them afresh instead)."""
     pks = institution_ids(institutions) if institutions else None
-    data = imported(pks, year_from, year_to)
+    data = (imported if live else cached_imported)(pks, year_from, year_to)
     for key, vals in hub_cases(pks, year_from, year_to).items():
         slot = data.setdefault(key, {})
         for metric, v in vals.items():

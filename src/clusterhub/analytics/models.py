@@ -164,6 +164,35 @@ class Training(models.Model):
         return self.external_id
 
 
+class KpiCell(models.Model):
+    """Pre-aggregated KPI figures of the imported activity records for one institution and year
+    (derived data, refilled by `kpi.refresh_cells` when `KpiFill` says it is stale)."""
+
+    institution = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    values = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["institution", "year"],
+                                               name="one_kpi_cell")]
+
+    def __str__(self) -> str:
+        return f"{self.institution_id}/{self.year}"
+
+
+class KpiFill(models.Model):
+    """Fill state of KpiCell: `version` goes up with every write of activity records; the
+    cells are fresh when they were filled at that version and with the same set of SMEs."""
+
+    version = models.PositiveBigIntegerField(default=0)
+    filled_version = models.BigIntegerField(default=-1)
+    sme_fingerprint = models.CharField(max_length=100, blank=True)
+    filled_at = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return f"version {self.version}, filled at {self.filled_version}"
+
+
 class IncentiveLine(models.Model):
     """One ledger line: points one rule gives one expert for one closed case in a period.
 

@@ -31,6 +31,15 @@ Year = Field(ge=1950, le=2100)
 Amount = Field(ge=0, max_digits=14, decimal_places=2)
 
 
+class ActivityType(RecordType):
+    """An activity record type: a written chunk makes the pre-aggregated KPI cells stale."""
+
+    def after_write(self, pks: list[int]) -> None:
+        from .kpi import mark_stale
+
+        mark_stale()
+
+
 def _num(value: Decimal) -> float | int:
     return int(value) if value == value.to_integral_value() else float(value)
 
@@ -84,7 +93,7 @@ class JointRndRecord(_InstitutionYear):
 
 
 @register
-class JointRndType(RecordType):
+class JointRndType(ActivityType):
     name = "joint_rnd"
     model = JointRnd
     schema = JointRndRecord
@@ -110,7 +119,7 @@ class ContractResearchRecord(_InstitutionYear):
 
 
 @register
-class ContractResearchType(RecordType):
+class ContractResearchType(ActivityType):
     name = "contract_research"
     model = ContractResearch
     schema = ContractResearchRecord
@@ -136,7 +145,7 @@ class TechTransferRecord(_InstitutionYear):
 
 
 @register
-class TechTransferType(RecordType):
+class TechTransferType(ActivityType):
     name = "tech_transfer"
     model = TechTransfer
     schema = TechTransferRecord
@@ -161,7 +170,7 @@ class RoyaltyPaymentRecord(RecordSchema):
 
 
 @register
-class RoyaltyPaymentType(RecordType):
+class RoyaltyPaymentType(ActivityType):
     name = "royalty_payment"
     model = RoyaltyPayment
     schema = RoyaltyPaymentRecord
@@ -184,7 +193,7 @@ class GuidanceRecord(_InstitutionYear):
 
 
 @register
-class GuidanceType(RecordType):
+class GuidanceType(ActivityType):
     name = "guidance"
     model = Guidance
     schema = GuidanceRecord
@@ -208,7 +217,7 @@ class TrainingRecord(_InstitutionYear):
 
 
 @register
-class TrainingType(RecordType):
+class TrainingType(ActivityType):
     name = "training"
     model = Training
     schema = TrainingRecord

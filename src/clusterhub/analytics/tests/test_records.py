@@ -182,3 +182,27 @@ def test_support_by_region(hub: Any, client_for: Any) -> None:
     assert client_for(hub.analyst).get("/analytics/support-by-region/",
                                        {"centre": "nope"}).status_code == 404
     assert client_for(hub.sme).get("/analytics/support-by-region/").status_code == 404
+
+
+def test_cells_follow_the_records_and_the_sme_rule(db: Any, tmp_path: Any) -> None:
+    """The report reads pre-aggregated cells; a new record or a firm outgrowing the SME
+    ceiling refills them, and they always equal a live aggregation."""
+    from clusterhub.core.models import Organisation
+
+    _import(tmp_path, [
+        {"type": "guidance", "id": "g1", "institution": "inst-a", "year": 2004, "firm": "sme-1",
+         "man_months": 1},
+        {"type": "guidance", "id": "g2", "institution": "inst-a", "year": 2004, "firm": "sme-2",
+         "man_months": 2}])
+    assert kpi.compute().rows["inst-a"][2004]["guidance_firms"] == 2
+    assert kpi.refresh_cells() is False  # fresh: nothing to do
+    import_files([write_jsonl(tmp_path / "more.jsonl", [
+        {"type": "guidance", "id": "g3", "institution": "inst-a", "year": 2004,
+         "firm": "sme-1", "man_months": 0.5}])])
+    assert kpi.compute().rows["inst-a"][2004]["guidance_man_months"] == 3.5
+    firm = Organisation.objects.get(external_id="sme-2")
+    firm.employees = 350
+    firm.save()
+    row = kpi.compute().rows["inst-a"][2004]
+    assert (row["guidance_firms"], row["guidance_man_months"]) == (1, 1.5)
+    assert kpi.compute().as_json() == kpi.compute(live=True).as_json()
