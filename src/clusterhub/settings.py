@@ -165,6 +165,8 @@ TASKS = {
 }
 
 # Attachments: size limit and the content types accepted (checked by magic bytes, not by name).
+# Largest simulation grid a user may ask for (cells); ~100 bytes a cell while it runs.
+CLUSTERHUB_SIM_MAX_CELLS = env_int("CLUSTERHUB_SIM_MAX_CELLS", 2_000_000)
 # A TrueType font with Korean glyphs for PDF reports (default: Debian fonts-nanum).
 CLUSTERHUB_PDF_FONT = os.environ.get("CLUSTERHUB_PDF_FONT", "")
 CLUSTERHUB_MAX_UPLOAD_BYTES = env_int("CLUSTERHUB_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)

@@ -150,6 +150,9 @@ def attach_to_request(actor: Any, run: SimulationRun, req: Any) -> SimulationRun
         run.attached_at = timezone.now()
         run.save(update_fields=["support_request", "attached_at"])
         record_event(actor, "simulation.attach", run, request=req.pk)
+        from clusterhub.support.actions import record_linked_work
+
+        record_linked_work(actor, req, "simulation", f"#{run.pk} {run.title}")
     return run
 
 

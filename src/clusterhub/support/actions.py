@@ -614,6 +614,19 @@ def add_attachment(actor: Any, req: SupportRequest, name: str, content: bytes) -
     return att
 
 
+LINKED_WORK = ("simulation", "booking")
+
+
+def record_linked_work(actor: Any, req: SupportRequest, kind: str, note: str) -> RequestEvent:
+    """Put work done elsewhere in the hub (a simulation run, an equipment booking) on the
+    request's timeline. The caller has checked its own permissions and holds the transaction."""
+    if kind not in LINKED_WORK:
+        raise ValueError(f"unknown kind of linked work: {kind!r}")
+    return RequestEvent.objects.create(request=req, actor=actor, action=kind,
+                                       from_status=req.status, to_status=req.status,
+                                       note=note[:500])
+
+
 def answer_follow_up(actor: Any, follow_up: FollowUp, answer: str) -> FollowUp:
     if role_of(actor) != Role.SME or actor.profile.organisation_id != follow_up.request.firm_id:
         raise ActionRefused(_("Only the requesting firm answers its check-ins."), code="forbidden")

@@ -264,6 +264,9 @@ ACTION_LABELS = {
     "reject": _("Rejected"),
     "attach": _("File attached"),
     "joint_project": _("Grouped into a joint project"),
+    # Work done elsewhere in the hub and linked to the request (support.actions.record_linked_work).
+    "simulation": _("Casting simulation attached"),
+    "booking": _("Equipment booking linked"),
 }
 
 

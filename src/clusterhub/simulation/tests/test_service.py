@@ -212,6 +212,9 @@ def test_attach_to_a_support_case_of_the_same_firm(hub, done_run):
     actions.attach_to_request(hub.sme, done_run, req)
     done_run.refresh_from_db()
     assert done_run.support_request == req and done_run.attached_at
+    event = req.events.get(action="simulation")  # on the request's timeline
+    assert event.actor == hub.sme and event.note == f"#{done_run.pk} {done_run.title}"
+    assert event.action_label == "Casting simulation attached"
     other = new_request(hub)
     other.firm = hub.other_firm
     other.save()
