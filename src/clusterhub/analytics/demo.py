@@ -20,5 +20,14 @@ def populate(users: dict[str, Any], stdout: Any) -> None:
     if InstituteYear.objects.exists():
         return  # already loaded: safe to run twice
     result = import_files(SEED_FILES + REGION_FILES + PROGRAMME_FILES)
+    analyst = users.get("analyst")
+    if analyst is not None:  # the demo's closed cases, this year's ledger
+        from django.utils import timezone
+
+        from .actions import recompute_incentives
+
+        run = recompute_incentives(analyst, str(timezone.localdate().year))
+        stdout.write(f"analytics: incentives {run.period}: {run.cases} cases, "
+                     f"{run.points} points\n")
     stdout.write(f"analytics: {result.total} records (seed Tables 4-2 to 4-7, regional "
                  "indicators, programmes)\n")

@@ -129,7 +129,10 @@ def ledger(period: str) -> QuerySet[IncentiveLine]:
 def totals(period: str, by: str) -> list[dict[str, Any]]:
     """Points per expert, centre or institute in a period, highest first."""
     key = {"expert": "expert", "centre": "centre", "institute": "institute"}[by]
-    return list(IncentiveLine.objects.filter(period=period)
+    rows = list(IncentiveLine.objects.filter(period=period)
                 .values(pk=F(f"{key}_id"), name=F(f"{key}__name"))
                 .annotate(points=Sum("points"), cases=Count("request_id", distinct=True))
                 .order_by("-points", "name"))
+    for row in rows:  # SQLite sums decimals as floats
+        row["points"] = _q(_d(row["points"]))
+    return rows

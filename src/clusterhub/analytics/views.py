@@ -3,6 +3,7 @@ gets a 404 as for any page that is not theirs), compute through the app's module
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -248,10 +249,16 @@ def typology_page(request: HttpRequest) -> HttpResponse:
     labels = {k: v["name"] if is_ko else v["name_en"]
               for k, v in classes.items()}
     order = ["industry_led", "self_sufficient", "selective_concentration", "rnd_centred"]
+    # Log scale: the capital region's indices (5-9) would squash every other region.
+    floor = 0.01
     chart = charts.scatter_chart(
-        _("Regional typology (seed Fig 5-1)"), [(r.name, r.st, r.industry) for r in results],
-        x_label=_("S&T development index"), y_label=_("Industrial development index"),
-        x_split=threshold, y_split=threshold, quadrant_labels=[labels[k] for k in order],
+        _("Regional typology (seed Fig 5-1)"),
+        [(r.name, math.log2(max(r.st, floor)), math.log2(max(r.industry, floor)))
+         for r in results],
+        x_label=_("S&T development index (log2)"),
+        y_label=_("Industrial development index (log2)"),
+        x_split=math.log2(max(threshold, floor)), y_split=math.log2(max(threshold, floor)),
+        quadrant_labels=[labels[k] for k in order],
     ) if results else ""
     names = {r.code: r.name for r in Region.objects.all()}
     korea = typology.map_svg(typology.region_classes(results), names,
