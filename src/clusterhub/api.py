@@ -50,7 +50,8 @@ def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 
 @api.exception_handler(ActionRefused)
 def _refused(request: HttpRequest, exc: ActionRefused) -> HttpResponse:
-    status = {"forbidden": 403, "invalid_transition": 409, "capacity": 409}.get(exc.code, 422)
+    status = {"forbidden": 403, "invalid_transition": 409, "capacity": 409, "conflict": 409,
+              "transfer_error": 409, "not_found": 404}.get(exc.code, 422)
     return _error(request, status, exc.code, exc.message, exc.field)
 
 

@@ -119,6 +119,20 @@ def test_download_is_logged_and_stamped(world: Any, api: Any) -> None:
     assert api("guest").get(url.replace("/A/", "/B/")).status_code == 404
 
 
+def test_a_file_that_fails_verification_answers_409_and_is_not_served(world: Any,
+                                                                       api: Any) -> None:
+    from clusterhub.collab import storage
+    from clusterhub.collab.models import TransferError
+
+    path = storage.path_of(world.rev_a.iterations.get().blob.storage_path)
+    path.write_bytes(path.read_bytes() + b"tampered")
+    url = f"{BASE}/workspaces/{world.ws.pk}/documents/{world.doc.pk}/revisions/A/file"
+    response = api("guest").get(url)
+    assert response.status_code == 409 and response.json()["code"] == "transfer_error"
+    assert TransferError.objects.get().kind == "hash_mismatch"
+    assert not DownloadLog.objects.exists()
+
+
 def test_acknowledge_through_the_api(world: Any, api: Any) -> None:
     client = api("sme")
     pending = client.get(f"{BASE}/workspaces/{world.ws.pk}/acknowledgements").json()
