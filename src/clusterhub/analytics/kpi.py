@@ -364,8 +364,8 @@ def support_by_region(year_from: int | None = None, year_to: int | None = None,
     limits to cases with an accepted expert of that organisation."""
     from clusterhub.support.models import SupportRequest
 
-    qs = (SupportRequest.objects.filter(status="closed", closed_at__isnull=False)
-          .annotate(closed_year=ExtractYear("closed_at")))
+    qs: QuerySet[Any] = (SupportRequest.objects.filter(status="closed", closed_at__isnull=False)
+                         .annotate(closed_year=ExtractYear("closed_at")))
     if centre is not None:
         qs = qs.filter(assignments__state="accepted",
                        assignments__expert__organisation_id=centre)
