@@ -4,7 +4,7 @@ and the ledger of compensation owed to owners for shared use.
 THE invariant: no two blocking bookings (held, requested or confirmed) of one item overlap,
 set-up and cleaning buffers included. The buffered interval is stored on each booking
 (`blocked_start`, `blocked_end`, half-open). PostgreSQL enforces it with an exclusion constraint
-on `tstzrange(blocked_start, blocked_end, '[)')` (migration 0001, PostgreSQL only); on SQLite the
+on `tstzrange(blocked_start, blocked_end, '[)')` (migration 0001's last operations, PostgreSQL only); on SQLite the
 booking transaction is serialised (BEGIN IMMEDIATE, settings `transaction_mode`) and checks
 overlaps before it writes (actions.py). docs/equipment.md explains both.
 """

@@ -41,7 +41,9 @@ def index(request: HttpRequest) -> HttpResponse:
     region = request.GET.get("region", "")
     cls = request.GET.get("class", "")
     mode = request.GET.get("mode", "")
-    rows = equipment_list(q, region, cls, mode)
+    rows: Any = equipment_list("", region, cls, mode)
+    if q:
+        rows = _by_what_it_does(q, rows)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "equipment/index.html", {
         "page": page, "q": q, "region": region, "cls": cls, "mode": mode,
@@ -49,6 +51,18 @@ def index(request: HttpRequest) -> HttpResponse:
         "can_manage": role_of(request.user) in ("coordinator", "admin"),
         "can_see_dashboard": role_of(request.user) in ("coordinator", "admin", "analyst"),
     })
+
+
+def _by_what_it_does(q: str, rows: Any, limit: int = 100) -> list[Any]:
+    """Items ranked by the matching engine for a description of the job (Korean analysis,
+    synonyms, fields), then those whose text holds every word, within the other filters."""
+    from clusterhub.matching.engine import match
+
+    ranked = [m.pk for m in match(q, kinds=("equipment",), limit=limit, public_only=True)]
+    words = list(rows.search(q).values_list("pk", flat=True)[:limit])
+    order = list(dict.fromkeys(ranked + words))
+    found = {e.pk: e for e in rows.filter(pk__in=order)}
+    return [found[pk] for pk in order if pk in found]
 
 
 def _week_start(value: str | None) -> date:

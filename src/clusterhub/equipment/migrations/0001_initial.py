@@ -5,7 +5,31 @@ import datetime
 import django.db.models.deletion
 import django.utils.timezone
 from django.conf import settings
+from django.contrib.postgres.operations import BtreeGistExtension
 from django.db import migrations, models
+
+
+# THE invariant on PostgreSQL:
+#
+# An exclusion constraint on (equipment_id WITH =, tstzrange(blocked_start, blocked_end, '[)')
+# WITH &&), partial on the blocking statuses; btree_gist (a trusted extension) lets the GiST index
+# take the equality on equipment_id. On SQLite its two operations (last in the list) do nothing:
+# there the booking action runs in a serialised (BEGIN IMMEDIATE) transaction and checks first.
+CONSTRAINT = (
+    "ALTER TABLE equipment_booking ADD CONSTRAINT booking_no_overlap EXCLUDE USING gist "
+    "(equipment_id WITH =, tstzrange(blocked_start, blocked_end, '[)') WITH &&) "
+    "WHERE (status IN ('held', 'requested', 'confirmed', 'checked_in'))"
+)
+
+
+def add(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(CONSTRAINT)
+
+
+def remove(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("ALTER TABLE equipment_booking DROP CONSTRAINT booking_no_overlap")
 
 
 class Migration(migrations.Migration):
@@ -268,4 +292,6 @@ class Migration(migrations.Migration):
             model_name='booking',
             constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'completed'), _negated=True), ('actual_hours__isnull', False), _connector='OR'), name='completed_booking_has_actual_hours'),
         ),
+        BtreeGistExtension(),
+        migrations.RunPython(add, remove, elidable=False),
     ]

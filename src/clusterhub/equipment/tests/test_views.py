@@ -174,3 +174,16 @@ def test_api_reads_personas(api_for: Any, user_of: Any, machine: Any, persona: s
     assert c.get("/api/v1/bookings.ics").status_code == (401 if persona == "anonymous" else 200)
     assert c.get("/api/v1/bookings?mine=true").status_code == (
         401 if persona == "anonymous" else 200)
+
+
+def test_search_by_what_it_must_do(client: Any, hub: Any, machine: Any) -> None:
+    """The matching engine ranks items by the job described, not only by words they hold."""
+    xray = EquipmentFactory(external_id="ct-1", name="산업용 X선 CT", owner=hub.institute,
+                            site=hub.centre, classification="A0301",
+                            capabilities="주조품 내부 기공 및 수축공 비파괴 검사, 3차원 단층 촬영")
+    page = client.get("/equipment/", {"q": "알루미늄 주조품 내부 기공 검사"}).content.decode()
+    assert xray.get_absolute_url() in page
+    first = page.index(xray.get_absolute_url())
+    assert machine.get_absolute_url() not in page or page.index(machine.get_absolute_url()) > first
+    other_region = client.get("/equipment/", {"q": "기공 검사", "region": "47"}).content.decode()
+    assert xray.get_absolute_url() not in other_region
