@@ -128,7 +128,8 @@ def quote(equipment: Equipment, start: datetime, end: datetime, mode: str, *,
     sme = bool(firm is not None and is_sme(firm))
     discount = _krw(fee * equipment.sme_discount_pct / 100) if sme else Decimal(0)
     if discount:
-        lines.append((_("SME discount %(pct)s%%") % {"pct": equipment.sme_discount_pct}, -discount))
+        lines.append((_("SME discount %(pct)s%%") % {"pct": f"{float(equipment.sme_discount_pct):g}"},
+                      -discount))
     rest = fee - discount
     covered = Decimal(0)
     if voucher is not None:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.db.models import FloatField, Func, Q
+from django.utils import timezone
 
 from .models import BLOCKING, SITE_TIME_ZONE, Blackout, Booking, Equipment, OpeningHours
 
@@ -131,6 +132,10 @@ def calendars(items: Sequence[Equipment], start: datetime, end: datetime) -> lis
     for eid, a, b, pk, status in _busy_rows(bookings.order_by("blocked_start")):
         if eid in wanted:
             busy[eid].append((a, b, pk, status))
+    # What has begun is not free any more (open hours in the past still count as available
+    # hours for the utilisation figures, which read `open` and `blackouts`).
+    now = timezone.now()
+    past = (start, min(now, end)) if now > start else None
     opened: dict[int, list[Interval]] = {}
     out = []
     for e in items:
@@ -143,7 +148,10 @@ def calendars(items: Sequence[Equipment], start: datetime, end: datetime) -> lis
         before, after = timedelta(minutes=e.cleanup_minutes), timedelta(minutes=e.setup_minutes)
         base = subtract(open_, black) if black else open_
         rows = busy.get(e.pk)
-        free = subtract(base, [(a - before, b + after) for a, b, _pk, _s in rows]) if rows else base
+        holes = [(a - before, b + after) for a, b, _pk, _s in rows] if rows else []
+        if past:
+            holes.append(past)
+        free = subtract(base, holes) if holes else base
         out.append(Calendar(e, start, end, open_, black, busy[e.pk], free))
     return out
 

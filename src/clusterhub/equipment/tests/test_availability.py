@@ -36,3 +36,14 @@ def test_many_items_same_answer_as_one(hub: Any, machine: Any) -> None:
     # Tuesday afternoon only, Wednesday closed, Thursday and Friday whole days: 9 h each.
     assert availability.hours_of(cal.free) == pytest.approx(6 + 5 + 9 + 9)
     assert availability.hours_of(many[other.pk].free) == 0
+
+
+def test_the_past_is_not_free(hub: Any, machine: Any) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    cal = availability.calendar(machine, now - timedelta(days=7), now + timedelta(days=7))
+    assert cal.free and all(a >= now for a, _b in cal.free)
+    assert availability.hours_of(cal.open) > availability.hours_of(cal.free)
