@@ -297,6 +297,9 @@ def refresh_cells(force: bool = False) -> bool:
         return False
     with transaction.atomic():
         fill = KpiFill.objects.select_for_update().get(pk=1)
+        if not force and fill.filled_version == fill.version \
+                and fill.sme_fingerprint == fingerprint:
+            return False  # another request filled them while this one waited for the lock
         version = fill.version  # writes committed after this point make the fill stale again
         data = imported()
         KpiCell.objects.all().delete()
