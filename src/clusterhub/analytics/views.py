@@ -44,10 +44,23 @@ def _filters(request: HttpRequest) -> tuple[int | None, int | None]:
     return _int(request.GET.get("from")), _int(request.GET.get("to"))
 
 
+def _kpi_scope(request: HttpRequest) -> list[str] | None:
+    """The institutions whose KPIs the user may see: all for readers (None); for an expert,
+    their own organisation and its parent institute; everyone else 404."""
+    role = require_role(request.user, *READERS, "expert")
+    if role != "expert":
+        return None
+    expert = getattr(request.user, "expert", None)
+    org = expert.organisation if expert is not None else None
+    if org is None:
+        raise Http404
+    return [org.external_id] + ([org.parent.external_id] if org.parent_id else [])
+
+
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    _reader(request)
-    return render(request, "analytics/index.html", {})
+    scope = _kpi_scope(request)
+    return render(request, "analytics/index.html", {"kpi_only": scope is not None})
 
 
 def seed_rows(result: kpi.KpiResult, inst: str, years: list[int]) -> list[dict[str, Any]]:
@@ -64,9 +77,9 @@ def seed_rows(result: kpi.KpiResult, inst: str, years: list[int]) -> list[dict[s
 
 @login_required
 def kpi_page(request: HttpRequest) -> HttpResponse:
-    _reader(request)
+    scope = _kpi_scope(request)
     year_from, year_to = _filters(request)
-    result = kpi.compute(None, year_from, year_to)
+    result = kpi.compute(scope, year_from, year_to)
     institutions = sorted(result.rows, key=lambda i: result.names.get(i, i))
     inst = request.GET.get("institution") or (institutions[0] if institutions else "")
     if inst and inst not in result.rows:
@@ -120,11 +133,13 @@ def kpi_compare(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def kpi_download(request: HttpRequest, fmt: str) -> HttpResponse:
-    _reader(request)
+    scope = _kpi_scope(request)
     year_from, year_to = _filters(request)
     inst = request.GET.get("institution") or None
+    if inst and scope is not None and inst not in scope:
+        raise Http404
     try:
-        result = kpi.compute([inst] if inst else None, year_from, year_to)
+        result = kpi.compute([inst] if inst else scope, year_from, year_to)
     except ValueError:
         raise Http404 from None
     if fmt == "pdf":

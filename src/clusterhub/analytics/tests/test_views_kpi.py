@@ -19,9 +19,11 @@ PAGES = [("analytics:index", {}), ("analytics:kpi", {}), ("analytics:kpi_compare
 def test_personas(hub: Any, client_for: Any, persona: str, name: str,
                   kwargs: dict[str, str]) -> None:
     response = client_for(user_of(hub, persona)).get(reverse(name, kwargs=kwargs))
+    # Experts see their own institute's KPIs (not the comparison across institutes).
+    institute_staff = persona in ("expert", "other_expert") and name != "analytics:kpi_compare"
     if persona == "anonymous":
         assert response.status_code == 302 and "/login" in response["Location"]
-    elif persona in READERS:
+    elif persona in READERS or institute_staff:
         assert response.status_code == 200
     else:
         assert response.status_code == 404
@@ -91,3 +93,16 @@ def test_korean_labels_by_default(seed_records: Any, tmp_path: Any, settings: An
     header = out.read_text(encoding="utf-8-sig").splitlines()[0]
     assert "중소기업 참여과제수" in header and "년간교육총인원" in header
     assert "총연구개발비(A+B) (백만" in header  # the unit, whichever catalogue spells it
+
+
+def test_expert_sees_only_their_institute(seed_records: Any, hub: Any, client_for: Any) -> None:
+    """The hub's expert works at kitech-busan, a branch of kitech."""
+    client = client_for(hub.expert_user)
+    page = client.get(reverse("analytics:kpi"))
+    html = page.content.decode()
+    assert page.status_code == 200 and "kitech" in html and "krict" not in html
+    assert client.get(reverse("analytics:kpi"), {"institution": "krict"}).status_code == 404
+    url = reverse("analytics:kpi_download", kwargs={"fmt": "csv"})
+    assert client.get(url, {"institution": "krict"}).status_code == 404
+    rows = client.get(url).content.decode("utf-8-sig").splitlines()[1:]
+    assert {r.split(",")[0] for r in rows} == {"kitech"}
