@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from django.core.management import call_command
 
 from clusterhub.analytics import kpi
@@ -76,3 +77,12 @@ def test_cli_json_shape(seed_records: dict[str, Any], tmp_path: Any) -> None:
     assert data["kfri"]["2004"]["trainees"] == 1016
     assert data["kfri"]["2004"]["guidance_man_months"] == 74
     assert list(data["kfri"]["2004"]) == kpi.METRIC_KEYS
+
+
+def test_cli_bad_options(db: Any) -> None:
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="unknown institution 'nowhere'"):
+        call_command("report", "kpi", "--institution", "nowhere", "--format", "json")
+    with pytest.raises(CommandError, match="--from 2005 is after --to 2004"):
+        call_command("report", "kpi", "--from", "2005", "--to", "2004", "--format", "csv")
