@@ -71,6 +71,12 @@ class InstituteYearType(RecordType):
     def row(self, r: Any, resolved: dict[str, Any]) -> dict[str, Any]:
         other = (InstituteYear.objects.filter(institution_id=resolved["institution"], year=r.year)
                  .exclude(external_id=r.id).values_list("external_id", flat=True).first())
+        if not other:  # the same institution and year twice in this import (staged rows)
+            from clusterhub.core.models import ImportStaging
+
+            other = (ImportStaging.objects.filter(type=self.name, data__institution=r.institution,
+                                                  data__year=r.year)
+                     .exclude(ext_id=r.id).values_list("ext_id", flat=True).first())
         if other:
             raise FieldProblem("year", f"{r.institution} already has a report for {r.year} "
                                        f"(institute_year '{other}')")

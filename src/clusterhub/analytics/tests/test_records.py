@@ -68,6 +68,17 @@ def test_second_report_for_the_same_year_is_refused(db: Any, tmp_path: Any) -> N
     assert err.value.field == "year" and "institute_year 'y1'" in err.value.reason
 
 
+def test_same_year_twice_in_one_file_is_refused(db: Any, tmp_path: Any) -> None:
+    with pytest.raises(RecordError) as err:
+        _import(tmp_path, [
+            {"type": "institute_year", "id": "y1", "institution": "inst-a", "year": 2004,
+             "regular_staff": 10},
+            {"type": "institute_year", "id": "y2", "institution": "inst-a", "year": 2004,
+             "regular_staff": 11}])
+    assert err.value.field == "year" and "already has a report for 2004" in err.value.reason
+    assert not InstituteYear.objects.exists()
+
+
 def test_hand_worked_example_and_round_trip(db: Any, tmp_path: Any) -> None:
     """Two projects with an SME (one shares a large firm), one with a large firm only."""
     _import(tmp_path, [
