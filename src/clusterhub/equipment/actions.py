@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -182,15 +182,7 @@ def check_request(actor: Any, equipment: Equipment, start: datetime, end: dateti
         raise _invalid(_("Too short: at least %(n)s minutes.") % {"n": equipment.min_minutes}, "end")
     if minutes > longest:
         raise _invalid(_("Too long: at most %(n)s minutes.") % {"n": longest}, "end")
-    on = start.astimezone(availability.TZ).date()
-    flags = Equipment.objects.filter(pk=equipment.pk).annotate(
-        closed=Exists(Blackout.objects.filter(
-            availability.blackout_q([equipment.pk], [equipment.site_id]),
-            starts_at__lt=end, ends_at__gt=start)),
-        trained=Exists(Training.objects.filter(
-            Q(valid_until__isnull=True) | Q(valid_until__gte=on), user_id=actor.pk,
-            equipment_id=equipment.pk)),
-    ).values("closed", "trained").first() or {"closed": False, "trained": False}
+    flags, hours = _rules_read(actor, equipment, start, end)
     if flags["closed"]:
         black = availability.merge(
             (a, b) for a, b in Blackout.objects.filter(
@@ -199,7 +191,6 @@ def check_request(actor: Any, equipment: Equipment, start: datetime, end: dateti
         raise _invalid(_("The item is closed or in maintenance from %(start)s to %(end)s.") % {
             "start": _local(black[0][0]), "end": _local(black[0][1])}, "start")
     if not campaign:
-        hours = list(OpeningHours.objects.filter(site_id=equipment.site_id))
         if not availability.covered(availability.opening_intervals(hours, start, end), start, end):
             raise _invalid(_("Outside the opening hours of %(site)s (times are Asia/Seoul).") % {
                 "site": equipment.site.name}, "start")
@@ -214,6 +205,49 @@ def check_request(actor: Any, equipment: Equipment, start: datetime, end: dateti
             raise _invalid(_("The voucher has expired."), "voucher")
         if voucher.balance_krw <= 0:
             raise _invalid(_("The voucher is used up."), "voucher")
+
+
+# One statement for what a booking reads before it writes: whether a blackout meets it, whether
+# the user is trained (both as the last row's flags) and the site's opening hours. Written out
+# rather than built by the ORM: building the equivalent querysets was a third of a booking's
+# Python time (docs/equipment.md, "Benchmarks").
+RULES_SQL = """
+SELECT weekday, opens, closes, 0 FROM equipment_openinghours WHERE site_id = %s
+UNION ALL
+SELECT NULL, NULL, NULL,
+  (CASE WHEN EXISTS (SELECT 1 FROM equipment_blackout WHERE (equipment_id = %s OR site_id = %s)
+                     AND starts_at < %s AND ends_at > %s) THEN 1 ELSE 0 END)
+  + (CASE WHEN EXISTS (SELECT 1 FROM equipment_training WHERE user_id = %s AND equipment_id = %s
+                       AND (valid_until IS NULL OR valid_until >= %s)) THEN 2 ELSE 0 END)
+"""
+
+
+def _rules_read(actor: Any, equipment: Equipment, start: datetime, end: datetime
+                ) -> tuple[dict[str, bool], list[OpeningHours]]:
+    ops = connection.ops
+    on = start.astimezone(availability.TZ).date()
+    params = [equipment.site_id, equipment.pk, equipment.site_id,
+              ops.adapt_datetimefield_value(end), ops.adapt_datetimefield_value(start),
+              actor.pk, equipment.pk, ops.adapt_datefield_value(on)]
+    with connection.cursor() as cursor:
+        cursor.execute(RULES_SQL, params)
+        rows = cursor.fetchall()
+    hours: list[OpeningHours] = []
+    bits = 0
+    for weekday, opens, closes, flag in rows:
+        if weekday is None:
+            bits = int(flag)
+            continue
+        hours.append(OpeningHours(site_id=equipment.site_id, weekday=int(weekday),
+                                  opens=_time(opens), closes=_time(closes)))
+    return {"closed": bool(bits & 1), "trained": bool(bits & 2)}, hours
+
+
+def _time(value: Any) -> Any:
+    """A time column as Python reads it: a time (PostgreSQL) or ISO text (SQLite)."""
+    from datetime import time
+
+    return value if isinstance(value, time) else time.fromisoformat(str(value))
 
 
 def find_conflict(equipment: Equipment, blocked_start: datetime, blocked_end: datetime,
