@@ -108,8 +108,9 @@ class KpiResult:
                 for inst, per in self.rows.items()}
 
     def totals(self) -> dict[int, dict[str, Any]]:
-        """Per year: each metric summed over the institutions that report it, and which do
-        not (the seed's own way of adding up its six tables)."""
+        """Per year: each metric summed over the institutions that report it, and which of
+        the institutions with a row that year do not (the seed's own way of adding up its six
+        tables)."""
         out: dict[int, dict[str, Any]] = {}
         for year in self.years():
             sums: dict[str, float | int | None] = {}
@@ -117,7 +118,9 @@ class KpiResult:
             for key in METRIC_KEYS:
                 values = []
                 for inst, per in self.rows.items():
-                    v = per.get(year, {}).get(key)
+                    if year not in per:  # no row at all that year: not part of the table
+                        continue
+                    v = per[year].get(key)
                     if v is None:
                         missing.setdefault(key, []).append(inst)
                     else:
