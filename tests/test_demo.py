@@ -17,7 +17,7 @@ PAGES = {
     "sme": ["home", "organisations", "cases", "requests", "equipment:index", "collab:index",
             "simulation:index"],
     "coordinator": ["queue", "equipment:index", "simulation:index", "analytics:index"],
-    "expert": ["inbox", "equipment:index", "collab:index"],
+    "expert": ["inbox", "equipment:index", "collab:index", "analytics:index"],
     "analyst": ["analytics:index", "equipment:index"],
     "admin": ["queue", "analytics:index", "simulation:index", "admin:index"],
 }
