@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.db import connection
@@ -22,6 +22,21 @@ TZ = ZoneInfo(SITE_TIME_ZONE)
 Interval = tuple[datetime, datetime]
 # The fields calendars() reads of each item (load only these for many items).
 CALENDAR_FIELDS = ("pk", "site_id", "status", "setup_minutes", "cleanup_minutes")
+
+
+class CalendarItem(NamedTuple):
+    """What calendars() needs of an item, without building a model instance (thousands of
+    items: a tenth of the time)."""
+
+    pk: int
+    site_id: int
+    status: str
+    setup_minutes: int
+    cleanup_minutes: int
+
+
+def calendar_items(qs: Any) -> list[CalendarItem]:
+    return [CalendarItem(*row) for row in qs.values_list(*CALENDAR_FIELDS)]
 MANY = 200  # items above which calendars() reads a window's rows rather than filtering by id
 
 
@@ -91,7 +106,7 @@ def hours_of(intervals: Iterable[Interval]) -> float:
 class Calendar:
     """One item's week (or any window): open time, closed time, busy time, free time."""
 
-    equipment: Equipment
+    equipment: Any  # an Equipment, or a CalendarItem
     start: datetime
     end: datetime
     open: list[Interval]
@@ -104,7 +119,7 @@ def blackout_q(item_ids: Sequence[int], site_ids: Sequence[int]) -> Q:
     return Q(equipment_id__in=list(item_ids)) | Q(site_id__in=list(site_ids))
 
 
-def calendars(items: Sequence[Equipment], start: datetime, end: datetime) -> list[Calendar]:
+def calendars(items: Sequence[Any], start: datetime, end: datetime) -> list[Calendar]:
     """Calendars of many items in four queries whatever their number."""
     site_ids = sorted({e.site_id for e in items})
     item_ids = [e.pk for e in items]
