@@ -177,6 +177,78 @@ def booking_round(users: list, items: list, seconds: float, round_no: int,
             "p99_ms": 1000 * latencies[int(len(latencies) * 0.99)]}
 
 
+def http_round(users: list, items: list, seconds: float, round_no: int,
+               workers: int) -> dict[str, float]:
+    """The same load through the API: gunicorn (`workers` processes x 8 threads) and 32 client
+    threads posting JSON with their bearer tokens over kept-alive connections."""
+    import http.client
+    import json
+    import socket
+
+    from clusterhub.core.actions import create_token
+
+    tokens = [create_token(None, u)[1] for u in users]
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "clusterhub.wsgi", "-b",
+         f"127.0.0.1:{port}", "--workers", str(workers), "--threads", "8", "--log-level",
+         "warning"], env=os.environ.copy())
+    try:
+        for _ in range(300):
+            try:
+                http.client.HTTPConnection("127.0.0.1", port, timeout=2).request("GET", "/api/v1/equipment")
+                break
+            except OSError:
+                time.sleep(0.1)
+        base = datetime(2031, 1, 1, tzinfo=SEOUL) + timedelta(days=400 * (round_no + 10))
+        latencies: list[float] = []
+        counts = {"ok": 0, "conflict": 0, "other": 0}
+        lock = threading.Lock()
+        barrier = threading.Barrier(len(tokens))
+
+        def client(i: int) -> None:
+            rng = random.Random(7000 + i * 10 + round_no)
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            headers = {"Authorization": f"Bearer {tokens[i]}", "Content-Type": "application/json"}
+            mine_l, mine = [], {"ok": 0, "conflict": 0, "other": 0}
+            barrier.wait()
+            stop = time.perf_counter() + seconds
+            while time.perf_counter() < stop:
+                item = rng.choice(items)
+                start = base + timedelta(days=rng.randrange(365), hours=rng.randrange(23))
+                body = json.dumps({"start": start.isoformat(),
+                                   "end": (start + timedelta(hours=1)).isoformat()})
+                t0 = time.perf_counter()
+                conn.request("POST", f"/api/v1/equipment/{item.external_id}/bookings", body,
+                             headers)
+                resp = conn.getresponse()
+                resp.read()
+                mine_l.append(time.perf_counter() - t0)
+                key = {201: "ok", 409: "conflict"}.get(resp.status, "other")
+                mine[key] += 1
+            with lock:
+                latencies.extend(mine_l)
+                for k, v in mine.items():
+                    counts[k] += v
+
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(len(tokens))]
+        t0 = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        wall = time.perf_counter() - t0
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    latencies.sort()
+    return {"bookings_per_s": counts["ok"] / wall, "errors": counts["other"],
+            "p50_ms": 1000 * latencies[len(latencies) // 2],
+            "p99_ms": 1000 * latencies[int(len(latencies) * 0.99)]}
+
+
 def availability_bench(n_items: int = 5000, sites: int = 50, repeats: int = 7) -> dict[str, float]:
     from datetime import time as dtime
 
@@ -231,6 +303,8 @@ def main() -> None:
                         help="worker processes sharing the clients (as gunicorn workers)")
     parser.add_argument("--pgbench-scale", type=int, default=32)
     parser.add_argument("--availability-only", action="store_true")
+    parser.add_argument("--http", action="store_true",
+                        help="also post the bookings through the API (gunicorn)")
     args = parser.parse_args()
     recreate(DB)
     if args.availability_only:
@@ -256,6 +330,13 @@ def main() -> None:
               f"({b['attempts_per_s']:.1f} attempts/s, {b['conflicts']} conflicts) = "
               f"{100 * b['ratio']:.1f}% | p50 {b['p50_ms']:.1f} ms p99 {b['p99_ms']:.1f} ms",
               flush=True)
+    if args.http:
+        for r, b in enumerate(rounds):
+            h = http_round(users, items, args.seconds, r, args.processes)
+            b["http_per_s"], b["http_p99_ms"] = h["bookings_per_s"], h["p99_ms"]
+            print(f"round {r + 1} through the API: {h['bookings_per_s']:.1f} bookings/s "
+                  f"({h['errors']} errors), p50 {h['p50_ms']:.1f} ms p99 {h['p99_ms']:.1f} ms",
+                  flush=True)
     med = {k: statistics.median(r[k] for r in rounds) for k in rounds[0]}
     print(f"median of {args.rounds}: pgbench {med['pgbench_tps']:.0f} tps, bookings "
           f"{med['bookings_per_s']:.1f}/s = {100 * med['ratio']:.1f}% of pgbench, "
