@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -442,7 +442,11 @@ def receipt_ack(request: HttpRequest, ws: Workspace, m: Membership, receipt: int
                          % {"doc": r.revision.document.number, "rev": r.revision.letter})
     except ActionRefused as exc:
         _refused(request, exc)
-    return redirect(request.POST.get("next") or r.revision.document.get_absolute_url())
+    nxt = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        nxt = r.revision.document.get_absolute_url()  # never off the site
+    return redirect(nxt)
 
 
 @member_view

@@ -99,3 +99,20 @@ def test_new_job_and_document_forms(world: Any, web: Any) -> None:
     response = web("sme").post(reverse("collab:documents", args=[world.ws.pk]), {
         "number": "D-100", "title": "중복", "kind": "drawing"})
     assert response.status_code == 200 and "exists already" in response.content.decode()
+
+
+def test_acknowledge_never_redirects_off_the_site(world: Any, web: Any) -> None:
+    owner, sme = web("owner"), web("sme")
+    owner.post(reverse("collab:upload", args=[world.ws.pk, world.doc.pk]),
+               {"file": SimpleUploadedFile("D-100.pdf", pdf_bytes("B"))})
+    owner.post(reverse("collab:release", args=[world.ws.pk, world.doc.pk, "B"]))
+    receipt = world.doc.revisions.get(letter="B").receipts.get(organisation=world.supplier)
+    url = reverse("collab:acknowledge", args=[world.ws.pk, receipt.pk])
+    response = sme.post(url, {"next": "https://evil.example/phish"})
+    assert response.status_code == 302
+    assert response["Location"] == world.doc.get_absolute_url()
+    receipt.refresh_from_db()
+    assert receipt.acknowledged_by == world.users["sme"]
+    home = reverse("collab:workspace", args=[world.ws.pk])
+    assert sme.post(url, {"next": home})["Location"] == home
+
