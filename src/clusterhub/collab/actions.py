@@ -483,11 +483,17 @@ def set_distribution(actor: Any, doc: Document, orgs: Iterable[Organisation]) ->
     return doc
 
 
-def _blob(workspace: Workspace, content: bytes, ctype: str) -> Blob:
+def _blob(workspace: Workspace, content: bytes, ctype: str,
+          written: list[Any] | None = None) -> Blob:
+    """The workspace's blob for these bytes; a file this call writes anew is added to
+    `written` so that the caller can remove it when its transaction fails."""
     sha = storage.digest(content)
     blob = Blob.objects.filter(workspace=workspace, sha256=sha).first()
     if blob is None:
         blob = Blob(workspace=workspace, sha256=sha, size=len(content), content_type=ctype)
+        path = storage.path_of(blob.storage_path)
+        if written is not None and not path.exists():
+            written.append(path)
         storage.store(blob.storage_path, content)
         blob.save()
     elif storage.read_verified(blob.storage_path, sha)[1] is not None:
@@ -522,6 +528,18 @@ def upload(actor: Any, doc: Document, *, name: str, content: bytes, note: str = 
     _require(actor, doc.workspace, WRITE_ROLES, _("upload files"))
     filename, ctype = check_upload(name, content)
     now = timezone.now()
+    written: list[Any] = []
+    try:
+        it = _upload(actor, doc, filename, ctype, content, note, change, now, written)
+    except BaseException:
+        for path in written:  # nothing half-written: no file without its row
+            path.unlink(missing_ok=True)
+        raise
+    return it
+
+
+def _upload(actor: Any, doc: Document, filename: str, ctype: str, content: bytes, note: str,
+            change: ChangeRequest | None, now: Any, written: list[Any]) -> Iteration:
     with transaction.atomic():
         doc = Document.objects.select_for_update().get(pk=doc.pk)
         holder = doc.lock_holder(now)
@@ -530,7 +548,7 @@ def upload(actor: Any, doc: Document, *, name: str, content: bytes, note: str = 
                                 % {"user": holder.username,
                                    "until": f"{timezone.localtime(doc.checkout_expires_at):%Y-%m-%d %H:%M}"},
                                 code="invalid_transition")
-        blob = _blob(doc.workspace, content, ctype)
+        blob = _blob(doc.workspace, content, ctype, written)
         latest = doc.revisions.order_by("-index").first()
         if latest is not None and latest.state == RevisionState.WORKING:
             rev = latest

@@ -225,3 +225,37 @@ def test_guest_downloads_only_what_was_sent(world: Any) -> None:
         actions.download(world.users["guest"], it)
     assert exc.value.code == "forbidden"
     actions.download(world.users["guest"], world.rev_a.iterations.get())
+
+
+def test_failed_upload_leaves_no_file_behind(world: Any, monkeypatch: Any) -> None:
+    """The file is written inside the upload's transaction; when that transaction fails after
+    the write, the new file goes too (no stored bytes without their row)."""
+    owner = world.users["owner"]
+    content = pdf_bytes("never stored")
+    path = storage.path_of(Blob(workspace=world.ws, sha256=storage.digest(content)).storage_path)
+
+    def boom(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("audit store unavailable")
+
+    monkeypatch.setattr(actions, "record_event", boom)
+    with pytest.raises(RuntimeError):
+        actions.upload(owner, world.doc, name="D-100.pdf", content=content)
+    assert not Blob.objects.filter(sha256=storage.digest(content)).exists()
+    assert not path.exists()
+    assert not Iteration.objects.filter(revision__document=world.doc, filename="D-100.pdf",
+                                        revision__letter="B").exists()
+
+
+def test_failed_upload_keeps_a_file_other_rows_use(world: Any, monkeypatch: Any) -> None:
+    owner = world.users["owner"]
+    first = actions.upload(owner, world.doc, name="D-100.pdf", content=pdf_bytes("kept"))
+    path = storage.path_of(first.blob.storage_path)
+
+    def boom(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("audit store unavailable")
+
+    monkeypatch.setattr(actions, "record_event", boom)
+    with pytest.raises(RuntimeError):
+        actions.upload(owner, world.doc, name="D-100.pdf", content=pdf_bytes("kept"))
+    assert path.exists()
+    assert storage.read_verified(first.blob.storage_path, first.blob.sha256)[1] is None
