@@ -116,3 +116,15 @@ def test_acknowledge_never_redirects_off_the_site(world: Any, web: Any) -> None:
     home = reverse("collab:workspace", args=[world.ws.pk])
     assert sme.post(url, {"next": home})["Location"] == home
 
+
+def test_kpi_page_in_korean_has_no_english_source_note(world: Any, web: Any,
+                                                        settings: Any) -> None:
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "ko"
+    with translation.override("ko"):
+        page = web("owner").get(reverse("collab:kpis", args=[world.ws.pk]),
+                                HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    assert "상대 수치는 도입 전 값을 100으로 한 지수입니다" in page
+    assert "한국생산기술연구원 2005a" in page
+    assert "relative figures" not in page.lower() and " results, seed" not in page
