@@ -181,6 +181,20 @@ def _period(request: HttpRequest) -> str:
     return request.GET.get("period") or str(timezone.localdate().year)
 
 
+def _localised_rules() -> list[dict[str, Any]]:
+    """The scheme's rules with their Korean label and explanation on Korean pages (the data
+    file's `label_ko` / `explain_ko`; a rule without them keeps its own words)."""
+    is_ko = (translation.get_language() or "").startswith("ko")
+    rules = []
+    for rule in incentives.scheme()["rules"]:
+        r = dict(rule)
+        if is_ko:
+            r["label"] = rule.get("label_ko") or rule["label"]
+            r["explain"] = rule.get("explain_ko") or rule.get("explain")
+        rules.append(r)
+    return rules
+
+
 @login_required
 def incentives_page(request: HttpRequest) -> HttpResponse:
     role = _reader(request)
@@ -200,7 +214,7 @@ def incentives_page(request: HttpRequest) -> HttpResponse:
         "by_institute": incentives.totals(period, "institute"),
         "by_centre": incentives.totals(period, "centre"),
         "by_expert": incentives.totals(period, "expert"),
-        "rules": incentives.scheme()["rules"], "can_recompute": role in actions.RECOMPUTERS,
+        "rules": _localised_rules(), "can_recompute": role in actions.RECOMPUTERS,
     })
 
 

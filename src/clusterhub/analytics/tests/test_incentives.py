@@ -122,3 +122,23 @@ def test_ledger_download_and_query_count(hub: Any, client_for: Any,
     assert len(csv.strip().splitlines()) == 1 + 3 * 7
     with django_assert_max_num_queries(12):
         client.get(reverse("analytics:incentives"), {"period": "2025"})
+
+
+def test_scheme_rules_in_korean_on_a_korean_page(hub: Any, client_for: Any,
+                                                 settings: Any) -> None:
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "ko"
+    with translation.override("ko"):
+        page = client_for(hub.analyst).get(reverse("analytics:incentives"),
+                                           HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    assert "원가 절감" in page and "연간 절감액 10백만원당 1점, 최대 10점" in page
+    assert "Cost saved" not in page and "point per" not in page
+    # every rule of the shipped scheme has its Korean words
+    assert all(r.get("label_ko") and (r.get("explain_ko") or "explain" not in r)
+               for r in incentives.scheme()["rules"])
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        english = client_for(hub.analyst).get(reverse("analytics:incentives"),
+                                              HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Cost saved" in english
