@@ -346,6 +346,11 @@ def _insert(actor: Any, equipment: Equipment, booking: Booking) -> Booking:
             if other is not None:
                 raise BookingConflict(equipment, other)
         booking.save()
+        if booking.support_request is not None:
+            from clusterhub.support.actions import record_linked_work
+
+            record_linked_work(actor, booking.support_request, "booking",
+                               f"{equipment.name} {_local(booking.start)} – {_local(booking.end)}")
         record_event(actor, "booking.requested", booking, status=booking.status,
                      equipment=equipment.external_id, start=booking.start.isoformat(),
                      end=booking.end.isoformat())

@@ -78,6 +78,8 @@ class BookingIn(Schema):
     hold: bool = False
     repeat_weeks: int = Field(default=1, ge=1, le=52)
     skip_conflicts: bool = True
+    support_request: int | None = Field(
+        default=None, description="id of the caller's support request of type equipment use")
 
 
 class QuoteOut(Schema):
@@ -102,6 +104,7 @@ class BookingOut(Schema):
     booked_by: str | None
     actual_hours: float | None
     outcome: str
+    support_request: int | None = None
     quote: QuoteOut
     skipped: list[dict[str, Any]] | None = None
 
@@ -139,7 +142,7 @@ def booking_out(b: Booking) -> dict[str, Any]:
         "blocked_end": b.blocked_end, "mode": b.mode, "purpose": b.purpose, "status": b.status,
         "booked_by": b.booked_by.username if b.booked_by else None,
         "actual_hours": float(b.actual_hours) if b.actual_hours is not None else None,
-        "outcome": b.outcome,
+        "outcome": b.outcome, "support_request": b.support_request_id,
         "quote": {"fee_krw": float(b.fee_krw), "discount_krw": float(b.discount_krw),
                   "voucher_krw": float(b.voucher_krw), "total_krw": float(b.total_krw),
                   "sme": b.sme},
@@ -206,6 +209,10 @@ def create_booking(request: HttpRequest, key: str, payload: BookingIn) -> Any:
             raise ActionRefused("unknown voucher", "voucher", code="invalid")
     kwargs: dict[str, Any] = {"mode": payload.mode, "purpose": payload.purpose,
                               "samples": payload.samples, "voucher": voucher}
+    if payload.support_request is not None:
+        from clusterhub.support.queries import get_request_for_user
+
+        kwargs["support_request"] = get_request_for_user(user, payload.support_request)
     try:
         if payload.repeat_weeks > 1:
             result = actions.request_series(

@@ -39,9 +39,16 @@ class BookingForm(forms.Form):
     repeat_weeks = forms.IntegerField(label=_("Repeat weekly (times)"), min_value=1,
                                       max_value=52, initial=1, required=False)
     voucher = forms.CharField(label=_("Voucher code"), required=False, max_length=40)
+    support_request = forms.TypedChoiceField(
+        label=_("Support request (equipment use)"), required=False, coerce=int, empty_value=None,
+        help_text=_("Link the booking to your firm's open support request of type equipment use."))
 
-    def __init__(self, *args: Any, modes: list[str] | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, modes: list[str] | None = None,
+                 requests: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        linkable = self.fields["support_request"]
+        assert isinstance(linkable, forms.TypedChoiceField)
+        linkable.choices = [("", "—"), *(requests or [])]
         if modes:
             field = self.fields["mode"]
             assert isinstance(field, forms.ChoiceField)

@@ -18,6 +18,8 @@ from clusterhub.core.access import require_role
 from clusterhub.core.actions import ActionRefused
 from clusterhub.core.charts import bar_chart
 from clusterhub.core.models import Region, role_of
+from clusterhub.support.models import SupportRequest, SupportType
+from clusterhub.support.queries import get_request_for_user
 
 from . import actions, availability, ical, metrics
 from .classification import label, majors
@@ -121,8 +123,18 @@ def _form_values(item: Any, form: BookingForm, user: Any) -> dict[str, Any]:
             code=data["voucher"]).first()
         if voucher is None:
             raise ActionRefused(_("Unknown voucher."), "voucher", code="invalid")
-    return {"mode": data["mode"], "purpose": data.get("purpose") or "",
-            "samples": data.get("samples") or 0, "voucher": voucher}
+    values = {"mode": data["mode"], "purpose": data.get("purpose") or "",
+              "samples": data.get("samples") or 0, "voucher": voucher}
+    if data.get("support_request"):
+        values["support_request"] = get_request_for_user(user, data["support_request"])
+    return values
+
+
+def _linkable_requests(user: Any) -> list[tuple[int, str]]:
+    """The user's open support requests of type equipment use (a booking may link to one)."""
+    rows = (SupportRequest.objects.for_user(user).open()
+            .filter(support_type=SupportType.EQUIPMENT).order_by("-pk").values_list("pk", "title"))
+    return [(pk, f"#{pk} {title}") for pk, title in rows[:50]]
 
 
 @login_required
@@ -132,7 +144,10 @@ def book(request: HttpRequest, key: str) -> HttpResponse:
     initial = {}
     if request.GET.get("start"):
         initial["start"] = request.GET["start"][:16]
-    form = BookingForm(request.POST or None, modes=item.modes, initial=initial)
+    if request.GET.get("request", "").isdigit():
+        initial["support_request"] = request.GET["request"]
+    form = BookingForm(request.POST or None, modes=item.modes, initial=initial,
+                       requests=_linkable_requests(request.user))
     if request.method == "POST" and form.is_valid():
         try:
             values = _form_values(item, form, request.user)
@@ -170,7 +185,7 @@ def check(request: HttpRequest, key: str) -> HttpResponse:
     """Live feedback for the booking form (htmx): conflict, rule broken, or the quote."""
     require_role(request.user, *actions.BOOKER_ROLES)
     item = get_equipment(key)
-    form = BookingForm(request.POST, modes=item.modes)
+    form = BookingForm(request.POST, modes=item.modes, requests=_linkable_requests(request.user))
     context: dict[str, Any] = {"item": item}
     if not form.is_valid():
         context["problem"] = "; ".join(

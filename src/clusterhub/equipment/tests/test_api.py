@@ -149,3 +149,32 @@ def test_feeds(client: Any, api_for: Any, hub: Any, machine: Any) -> None:
     mine = api_for(hub.sme).get("/api/v1/bookings.ics").content.decode()
     assert "비밀 시제품" in mine
     assert "BEGIN:VEVENT" not in api_for(hub.other_sme).get("/api/v1/bookings.ics").content.decode()
+
+
+def test_a_booking_links_to_the_firms_equipment_use_request(api_for: Any, hub: Any,
+                                                            machine: Any) -> None:
+    from clusterhub.testing import new_request
+
+    req = new_request(hub, support_type="equipment", title="3차원 측정 장비 사용")
+    r = post(api_for(hub.sme), "/api/v1/equipment/cmm-1/bookings",
+             {**SLOT, "support_request": req.pk})
+    assert r.status_code == 201, r.content
+    assert r.json()["support_request"] == req.pk
+    event = req.events.get(action="booking")  # on the request's timeline
+    assert event.actor == hub.sme and machine.name in event.note and "10:00" in event.note
+
+
+def test_a_booking_cannot_link_to_someone_elses_or_another_kind_of_request(
+        api_for: Any, hub: Any, machine: Any) -> None:
+    from clusterhub.testing import new_request
+
+    theirs = new_request(hub, support_type="equipment")
+    r = post(api_for(hub.other_sme), "/api/v1/equipment/cmm-1/bookings",
+             {**SLOT, "support_request": theirs.pk})
+    assert r.status_code == 404  # not yours answers like missing
+    guidance = new_request(hub)
+    r = post(api_for(hub.sme), "/api/v1/equipment/cmm-1/bookings",
+             {**SLOT, "support_request": guidance.pk})
+    assert r.status_code == 422 and r.json()["field"] == "support_request"
+    assert not Booking.objects.exists()
+    assert not guidance.events.filter(action="booking").exists()

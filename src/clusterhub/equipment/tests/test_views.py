@@ -84,6 +84,26 @@ def test_book_through_the_form(client_for: Any, hub: Any, machine: Any) -> None:
     assert Booking.objects.count() == 1
 
 
+def test_the_form_offers_and_links_only_the_firms_equipment_use_requests(
+        client_for: Any, hub: Any, machine: Any) -> None:
+    from clusterhub.testing import new_request
+
+    req = new_request(hub, support_type="equipment", title="측정 장비 사용 요청")
+    other = new_request(hub, title="기공 불량 자문")  # guidance: not offered
+    c = client_for(hub.sme)
+    page = c.get(f"/equipment/items/cmm-1/book/?request={req.pk}").content.decode()
+    assert f'<option value="{req.pk}" selected>#{req.pk} 측정 장비 사용 요청</option>' in page
+    assert f'value="{other.pk}"' not in page
+    data = {"start": "2030-03-04T10:00", "end": "2030-03-04T12:00", "mode": "direct",
+            "purpose": "치수 측정", "repeat_weeks": 1, "samples": 0, "support_request": req.pk}
+    assert c.post("/equipment/items/cmm-1/book/", data).status_code == 302
+    assert Booking.objects.get().support_request == req
+    assert req.events.filter(action="booking").count() == 1
+    theirs = client_for(hub.other_sme).post("/equipment/items/cmm-1/book/", {
+        **data, "start": "2030-03-05T10:00", "end": "2030-03-05T12:00"})
+    assert theirs.status_code == 200 and Booking.objects.count() == 1  # not a choice for them
+
+
 def test_live_check(client_for: Any, hub: Any, machine: Any) -> None:
     c = client_for(hub.sme)
     data = {"start": "2030-03-04T10:00", "end": "2030-03-04T12:00", "mode": "direct"}
