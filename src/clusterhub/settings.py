@@ -165,6 +165,10 @@ TASKS = {
 }
 
 # Attachments: size limit and the content types accepted (checked by magic bytes, not by name).
+# Analytics: the incentive scheme and the regional-typology method, as JSON files like
+# analytics/reference/incentives.json and typology.json (default: those files).
+CLUSTERHUB_INCENTIVE_SCHEME = os.environ.get("CLUSTERHUB_INCENTIVE_SCHEME", "")
+CLUSTERHUB_TYPOLOGY = os.environ.get("CLUSTERHUB_TYPOLOGY", "")
 # Largest simulation grid a user may ask for (cells); ~100 bytes a cell while it runs.
 CLUSTERHUB_SIM_MAX_CELLS = env_int("CLUSTERHUB_SIM_MAX_CELLS", 2_000_000)
 # A TrueType font with Korean glyphs for PDF reports (default: Debian fonts-nanum).
