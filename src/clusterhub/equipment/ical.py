@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from icalendar import Calendar, Event
 
 from .models import BLOCKING, Booking, BookingStatus, Equipment
@@ -55,6 +56,26 @@ def user_feed(user: Any) -> bytes:
               .select_related("equipment__site").order_by("start")):
         cal.add_component(_event(b, b.equipment.name, b.purpose))
     return cal.to_ical()
+
+
+def feed_token(user: Any) -> str:
+    """The secret of a user's subscription URL (calendar apps cannot send a login or a bearer
+    token). Derived from the password hash like Django's reset tokens: changing the password
+    revokes every URL given out before."""
+    value = f"{user.pk}:{user.password}:{user.is_active}"
+    return salted_hmac("clusterhub.equipment.feed", value, algorithm="sha256").hexdigest()[:40]
+
+
+def user_for_feed(user_pk: int, token: str) -> Any:
+    """The active hub user whose subscription URL this is, or None."""
+    from django.contrib.auth import get_user_model
+
+    from clusterhub.core.models import role_of
+
+    user = get_user_model().objects.filter(pk=user_pk, is_active=True).first()
+    if user is None or role_of(user) is None or not constant_time_compare(feed_token(user), token):
+        return None
+    return user
 
 
 def response(content: bytes, filename: str) -> HttpResponse:

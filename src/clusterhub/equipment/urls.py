@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("bookings/", views.my_bookings, name="mine"),
     path("bookings/calendar.ics", views.my_feed, name="my_feed"),
+    path("feeds/<int:user>/<str:token>.ics", views.subscribed_feed, name="subscribed_feed"),
     path("bookings/<int:pk>/", views.booking_detail, name="booking"),
     path("bookings/<int:pk>/<str:action>/", views.booking_action, name="booking_action"),
     path("approvals/", views.approvals, name="approvals"),

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -217,7 +218,17 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
     require_role(request.user)
     rows = bookings_for(request.user).filter(booked_by_id=request.user.pk)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "equipment/mine.html", {"page": page})
+    subscribe = request.build_absolute_uri(reverse("equipment:subscribed_feed", args=[
+        request.user.pk, ical.feed_token(request.user)]))
+    return render(request, "equipment/mine.html", {"page": page, "subscribe_url": subscribe})
+
+
+def subscribed_feed(request: HttpRequest, user: int, token: str) -> HttpResponse:
+    """A user's bookings for calendar apps, authorised by the secret in the URL."""
+    owner = ical.user_for_feed(user, token)
+    if owner is None:
+        raise Http404
+    return ical.response(ical.user_feed(owner), "bookings.ics")
 
 
 @login_required

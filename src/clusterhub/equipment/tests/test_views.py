@@ -207,3 +207,23 @@ def test_search_by_what_it_must_do(client: Any, hub: Any, machine: Any) -> None:
     assert machine.get_absolute_url() not in page or page.index(machine.get_absolute_url()) > first
     other_region = client.get("/equipment/", {"q": "기공 검사", "region": "47"}).content.decode()
     assert xray.get_absolute_url() not in other_region
+
+
+def test_subscription_url_for_calendar_apps(client: Any, client_for: Any, hub: Any,
+                                            machine: Any) -> None:
+    import re
+
+    actions.request_booking(hub.sme, machine, start=seoul(4, 10), end=seoul(4, 12),
+                            purpose="비밀 시제품")
+    page = client_for(hub.sme).get("/equipment/bookings/").content.decode()
+    url = re.search(r'value="http://testserver(/equipment/feeds/\d+/\w+\.ics)"', page).group(1)
+    feed = client.get(url)  # no login: the secret in the URL authorises
+    assert feed.status_code == 200 and "비밀 시제품" in feed.content.decode()
+    other_url = client_for(hub.other_sme).get("/equipment/bookings/").content.decode()
+    assert url not in other_url
+    user_pk, token = url.split("/")[-2], url.split("/")[-1][:-4]
+    assert client.get(f"/equipment/feeds/{hub.other_sme.pk}/{token}.ics").status_code == 404
+    assert client.get(f"/equipment/feeds/{user_pk}/{'0' * 40}.ics").status_code == 404
+    hub.sme.set_password("a-new-password-2026")
+    hub.sme.save()
+    assert client.get(url).status_code == 404  # a new password revokes the old URL
