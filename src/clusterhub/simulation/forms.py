@@ -34,8 +34,10 @@ class RunForm(forms.Form):
 
     def __init__(self, *args: Any, firms: Any, requests: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["alloy"].choices = [(k, k) for k in service.alloys()]  # type: ignore[attr-defined]
-        self.fields["mould"].choices = [(k, k) for k in service.moulds()]  # type: ignore[attr-defined]
+        self.fields["alloy"].choices = [  # type: ignore[attr-defined]
+            (k, service.material_label(k)) for k in service.alloys()]
+        self.fields["mould"].choices = [  # type: ignore[attr-defined]
+            (k, service.material_label(k)) for k in service.moulds()]
         self.fields["support_request"].queryset = requests  # type: ignore[attr-defined]
         if firms is None:
             del self.fields["organisation"]

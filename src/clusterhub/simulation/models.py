@@ -127,5 +127,17 @@ class SimulationRun(models.Model):
         return self.status in ACTIVE
 
     @property
+    def alloy_label(self) -> str:
+        from .service import material_label
+
+        return material_label(self.alloy)
+
+    @property
+    def mould_label(self) -> str:
+        from .service import material_label
+
+        return material_label(self.mould)
+
+    @property
     def has_results(self) -> bool:
         return self.status == RunStatus.SUCCEEDED and bool(self.result_path)

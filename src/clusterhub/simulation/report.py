@@ -21,7 +21,7 @@ def report_pdf(run: SimulationRun) -> bytes:
     doc.heading(_("Inputs"))
     doc.table([_("Item"), _("Value")], [
         [_("Geometry"), run.get_geometry_display() + (f" ({run.stl_name})" if run.stl_name else "")],
-        [_("Alloy"), run.alloy], [_("Mould"), run.mould],
+        [_("Alloy"), run.alloy_label], [_("Mould"), run.mould_label],
         [_("Pouring temperature (°C)"), _f(run.pouring_temperature, 4)],
         [_("Cell size (mm)"), _f(run.mesh_mm)], [_("Cells"), f"{run.cells:,}"],
         [_("Riser"), _("yes") if run.riser else _("no")],

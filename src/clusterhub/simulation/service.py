@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from clusterhub.core.actions import ActionRefused
 
@@ -35,6 +36,22 @@ PROBE_COUNT = 16
 
 def max_cells() -> int:
     return int(getattr(settings, "CLUSTERHUB_SIM_MAX_CELLS", DEFAULT_MAX_CELLS))
+
+
+# Display names of the built-in materials (materials.json keys them by id); a material a user
+# adds is shown by its own id.
+MATERIAL_NAMES = {
+    "A356": gettext_lazy("A356 aluminium alloy"),
+    "plain_carbon_steel": gettext_lazy("Plain carbon steel"),
+    "grey_iron": gettext_lazy("Grey iron"),
+    "silica_sand": gettext_lazy("Silica sand"),
+    "H13": gettext_lazy("H13 die steel"),
+    "copper_chill": gettext_lazy("Copper chill"),
+}
+
+
+def material_label(key: str) -> str:
+    return str(MATERIAL_NAMES.get(key, key))
 
 
 def alloys() -> dict[str, Material]:

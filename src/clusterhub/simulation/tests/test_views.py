@@ -265,3 +265,19 @@ def test_knowledge_and_statistics_query_counts_are_pinned(hub, client_for, djang
         c.get(reverse("simulation:knowledge"))
     with django_assert_num_queries(5):
         c.get(reverse("simulation:statistics"))
+
+
+def test_materials_have_names_in_korean(hub, done_run, client_for, settings):
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "ko"
+    c = client_for(hub.sme)
+    with translation.override("ko"):
+        form = c.get(reverse("simulation:new"), HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+        page = c.get(reverse("simulation:run", args=[done_run.pk]),
+                     HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    assert '<option value="silica_sand">규사(사형)</option>' in form
+    assert '<option value="grey_iron">회주철</option>' in form
+    assert ">plain_carbon_steel<" not in form and ">copper_chill<" not in form
+    assert "A356 알루미늄 합금 / 규사(사형)" in page
+
