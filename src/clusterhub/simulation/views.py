@@ -264,8 +264,13 @@ def statistics(request: HttpRequest) -> HttpResponse:
         from clusterhub.core import tabular
 
         return tabular.download(tabular.render(table, fmt), "design-support", fmt)
+    from django.utils import translation
+
+    is_ko = (translation.get_language() or "").startswith("ko")
     return render(request, "simulation/statistics.html",
-                  {"table": table, "seed": seed, "chart": chart, "totals": totals})
+                  {"table": table, "seed": seed, "chart": chart, "totals": totals,
+                   "seed_source": seed.get("source_ko") if is_ko else seed["source"],
+                   "seed_note": seed.get("note_ko") if is_ko else seed["note"]})
 
 
 @login_required

@@ -74,3 +74,16 @@ def test_statistics_page_shows_both_tables(history, client_for):
     assert "경인지역(경서)" in html and "경상북도" in html and "<svg" in html
     csv = client_for(history.coordinator).get("/simulation/statistics/?format=csv")
     assert csv["Content-Type"].startswith("text/csv")
+
+
+def test_statistics_page_notes_in_korean(history, client_for, settings):
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "ko"
+    with translation.override("ko"):
+        html = client_for(history.coordinator).get(
+            "/simulation/statistics/", HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    assert "지원 건수는 70건(44 + 14 + 5 + 7)" in html and "기관평가보고서, p.181" in html
+    assert "Transcribed as printed" not in html and "/work/shared" not in html
+    seed = stats.seed_table()
+    assert "70" in seed["note_ko"] and "68" in seed["note_ko"]
