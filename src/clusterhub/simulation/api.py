@@ -13,7 +13,7 @@ from clusterhub.core.actions import ActionRefused
 from clusterhub.core.api_auth import bearer
 from clusterhub.core.models import Organisation
 
-from . import actions
+from . import actions, service
 from .models import Geometry
 from .views import get_run_for_user
 
@@ -86,7 +86,7 @@ def create_simulation(request: HttpRequest, payload: Form[RunIn],
         mould=payload.mould, pouring_temperature=payload.pouring_temperature,
         mesh_mm=payload.mesh_mm, dims_mm=(payload.dim_x, payload.dim_y, payload.dim_z),
         riser=payload.riser, stl_name=(stl.name or "") if stl else "",
-        stl_content=stl.read() if stl else None, organisation=org, support_request=req)
+        stl_content=service.read_upload(stl) if stl else None, organisation=org, support_request=req)
     return Status(202, {"id": run.pk, "status": run.status, "url": run.get_absolute_url()})
 
 

@@ -67,6 +67,12 @@ def storage_root() -> Path:
 
 
 # ---- STL ---------------------------------------------------------------------------------
+def read_upload(f: Any) -> bytes:
+    """An uploaded file's bytes, at most one past the upload limit (enough for check_stl to
+    refuse it) so that an oversized upload is never read whole into memory."""
+    return f.read(settings.CLUSTERHUB_MAX_UPLOAD_BYTES + 1)  # type: ignore[no-any-return]
+
+
 def check_stl(content: bytes) -> np.ndarray:
     """Triangles (mm) of an uploaded STL, or ActionRefused naming the problem."""
     limit = settings.CLUSTERHUB_MAX_UPLOAD_BYTES

@@ -22,7 +22,7 @@ from clusterhub.core.actions import ActionRefused
 from clusterhub.core.charts import line_chart
 from clusterhub.core.models import Organisation, Role, role_of
 
-from . import actions, results, stats
+from . import actions, results, service, stats
 from .forms import AttachForm, RunForm
 from .models import SimulationRun
 
@@ -80,7 +80,7 @@ def run_new(request: HttpRequest) -> HttpResponse:
                 mould=d["mould"], pouring_temperature=d["pouring_temperature"], mesh_mm=d["mesh_mm"],
                 dims_mm=(d.get("dim_x") or 0.0, d.get("dim_y") or 0.0, d.get("dim_z") or 0.0),
                 riser=d["riser"], stl_name=upload.name if upload else "",
-                stl_content=upload.read() if upload else None,
+                stl_content=service.read_upload(upload) if upload else None,
                 organisation=d.get("organisation"), support_request=d.get("support_request"))
         except ActionRefused as exc:
             if exc.field and exc.field in form.fields:

@@ -281,3 +281,32 @@ def test_materials_have_names_in_korean(hub, done_run, client_for, settings):
     assert ">plain_carbon_steel<" not in form and ">copper_chill<" not in form
     assert "A356 알루미늄 합금 / 규사(사형)" in page
 
+
+@pytest.mark.parametrize("via", ["web", "api"])
+def test_an_oversized_stl_is_never_read_whole(hub, client_for, api_for, settings, monkeypatch,
+                                              via):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from clusterhub.simulation import actions
+
+    settings.CLUSTERHUB_MAX_UPLOAD_BYTES = 1000
+    seen = []
+    real = actions.create_run
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(len(kwargs.get("stl_content") or b""))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(actions, "create_run", spy)
+    data = {"title": "x", "geometry": "stl", "alloy": "A356", "mould": "silica_sand",
+            "pouring_temperature": 700, "mesh_mm": 2,
+            "stl": SimpleUploadedFile("big.stl", b"solid big\n" + b" " * 50_000)}
+    if via == "web":
+        r = client_for(hub.sme).post(reverse("simulation:new"), data)
+        assert r.status_code == 200 and "larger than" in r.content.decode()
+    else:
+        r = api_for(hub.sme).post("/api/v1/simulations", data)
+        assert r.status_code == 422 and "larger than" in r.content.decode()
+    assert seen == [1001]
+    assert not SimulationRun.objects.exists()
+
