@@ -79,7 +79,9 @@ def create_run(
     from .solver.case import CaseError, parse_case
 
     stl_path = ""
+    new_file = False
     if stl_content is not None and geometry == Geometry.STL:
+        new_file = not (service.storage_root() / "stl" / stl_file).exists()
         stl_path = service.store_stl(stl_content, sha)
     try:
         parsed = parse_case(case, base_dir=service.storage_root() / "stl")
@@ -92,6 +94,22 @@ def create_run(
 
     desk = support_request.routed_to if support_request is not None and support_request.routed_to else (
         actor.profile.organisation if role == Role.COORDINATOR else default_desk(org.region))
+    try:
+        run = _save_run(actor, org, desk, title, geometry, stl_name, stl_path, stl_content, sha,
+                        riser, alloy, mould, pouring_temperature, mesh_mm, case, parsed,
+                        support_request, enqueue)
+    except BaseException:
+        if new_file and not SimulationRun.objects.filter(stl_path=stl_path).exists():
+            (Path(settings.MEDIA_ROOT) / stl_path).unlink(missing_ok=True)  # nothing half-written
+        raise
+    return run
+
+
+def _save_run(actor: Any, org: Organisation, desk: Any, title: str, geometry: str,
+              stl_name: str, stl_path: str, stl_content: bytes | None, sha: str, riser: bool,
+              alloy: str, mould: str, pouring_temperature: float, mesh_mm: float,
+              case: dict[str, Any], parsed: Any, support_request: Any, enqueue: bool
+              ) -> SimulationRun:
     with transaction.atomic():
         run = SimulationRun.objects.create(
             owner=actor, organisation=org, desk=desk, region=org.region, title=title[:200],

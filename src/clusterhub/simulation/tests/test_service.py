@@ -287,3 +287,29 @@ def test_an_open_stl_that_covers_no_cell_is_refused_and_not_kept(hub):
     assert "cannot be meshed" in exc.value.message and exc.value.field == "stl"
     assert not SimulationRun.objects.exists()
     assert not list((Path(settings.MEDIA_ROOT) / "simulation" / "stl").glob("*.stl"))
+
+
+def test_a_run_whose_save_fails_keeps_no_stl_file(hub, monkeypatch):
+    def boom(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("audit store unavailable")
+
+    monkeypatch.setattr(actions, "record_event", boom)
+    with pytest.raises(RuntimeError):
+        actions.create_run(hub.sme, **{**QUICK, "geometry": "stl"}, stl_name="cube.stl",
+                           stl_content=cube_stl(17.0), enqueue=False)
+    assert not SimulationRun.objects.exists()
+    assert not list((Path(settings.MEDIA_ROOT) / "simulation" / "stl").glob("*.stl"))
+
+
+def test_a_failed_save_keeps_an_stl_file_another_run_uses(hub, monkeypatch):
+    kept = actions.create_run(hub.sme, **{**QUICK, "geometry": "stl"}, stl_name="cube.stl",
+                              stl_content=cube_stl(17.0), enqueue=False)
+
+    def boom(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("audit store unavailable")
+
+    monkeypatch.setattr(actions, "record_event", boom)
+    with pytest.raises(RuntimeError):
+        actions.create_run(hub.sme, **{**QUICK, "geometry": "stl"}, stl_name="cube.stl",
+                           stl_content=cube_stl(17.0), enqueue=False)
+    assert (Path(settings.MEDIA_ROOT) / kept.stl_path).exists()
