@@ -237,7 +237,8 @@ def run_download(request: HttpRequest, pk: int, what: str) -> FileResponse:
     if what == "results" and run.has_results:
         path, name, ctype = run.result_path, f"simulation-{run.pk}-fields.npz", "application/octet-stream"
     elif what == "stl" and run.stl_path:
-        path, name, ctype = run.stl_path, run.case["regions"][0]["stl"]["path"], "model/stl"
+        path, name, ctype = (run.stl_path, run.stl_name or run.case["regions"][0]["stl"]["path"],
+                             "model/stl")
     else:
         raise Http404
     full = Path(settings.MEDIA_ROOT) / path

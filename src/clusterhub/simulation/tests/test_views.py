@@ -310,3 +310,9 @@ def test_an_oversized_stl_is_never_read_whole(hub, client_for, api_for, settings
     assert seen == [1001]
     assert not SimulationRun.objects.exists()
 
+
+def test_the_stl_downloads_under_the_name_it_was_uploaded_with(hub, client_for):
+    run = make_run(hub, geometry="stl", stl_name="브래킷 v2.stl", stl_content=cube_stl())
+    r = client_for(hub.sme).get(reverse("simulation:download", args=[run.pk, "stl"]))
+    assert r.status_code == 200 and b"".join(r.streaming_content) == cube_stl()
+    assert "v2.stl" in r["Content-Disposition"] and run.stl_sha256 not in r["Content-Disposition"]
