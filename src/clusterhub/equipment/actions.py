@@ -28,6 +28,7 @@ from .models import (
     BookingStatus,
     Compensation,
     Equipment,
+    EquipmentPhoto,
     EquipmentStatus,
     Mode,
     OpeningHours,
@@ -569,3 +570,77 @@ def add_blackout(actor: Any, equipment: Equipment, starts_at: datetime, ends_at:
         record_event(actor, "equipment.blackout", equipment, starts_at=starts_at.isoformat(),
                      ends_at=ends_at.isoformat())
     return row
+
+
+# ---- photos ------------------------------------------------------------------------------------
+PHOTO_TYPES = ("image/png", "image/jpeg", "image/webp", "image/gif")
+
+
+def add_photo(actor: Any, equipment: Equipment, name: str, content: bytes,
+              caption: str = "") -> EquipmentPhoto:
+    """Store a photo of an item (its owner's or site's staff): an image by content, within the
+    upload limit, that decodes; the file is content-addressed outside the web root."""
+    import hashlib
+    import io
+    from pathlib import Path
+
+    from django.conf import settings
+    from PIL import Image, UnidentifiedImageError
+
+    from clusterhub.support.actions import sniff
+
+    if not manages(actor, equipment):
+        raise ActionRefused(_("Only the item's owner or site staff add photos."), code="forbidden")
+    if not content:
+        raise ActionRefused(_("The file is empty."), "photo", code="invalid")
+    if len(content) > settings.CLUSTERHUB_MAX_UPLOAD_BYTES:
+        raise ActionRefused(_("The file is larger than %(mb)d MB.") % {
+            "mb": settings.CLUSTERHUB_MAX_UPLOAD_BYTES // (1024 * 1024)}, "photo", code="invalid")
+    ctype = sniff(content[:512], name)
+    if ctype not in PHOTO_TYPES:
+        raise ActionRefused(_("Only PNG, JPEG, WebP or GIF images are accepted; this file's "
+                              "content is none of these."), "photo", code="invalid")
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise ActionRefused(_("The image is damaged and cannot be shown."), "photo",
+                            code="invalid") from exc
+    digest = hashlib.sha256(content).hexdigest()
+    rel = Path("equipment") / "photos" / digest[:2] / digest
+    with transaction.atomic():
+        Equipment.objects.select_for_update().filter(pk=equipment.pk).first()
+        if equipment.photos.filter(sha256=digest).exists():
+            raise ActionRefused(_("This photo is already on the item."), "photo", code="invalid")
+        if equipment.photos.count() >= EquipmentPhoto.MAX_PER_ITEM:
+            raise ActionRefused(_("An item has at most %(n)d photos; remove one first.") % {
+                "n": EquipmentPhoto.MAX_PER_ITEM}, "photo", code="invalid")
+        path = Path(settings.MEDIA_ROOT) / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():  # content-addressed: an identical file may already be there
+            tmp = path.with_suffix(".part")
+            tmp.write_bytes(content)
+            tmp.replace(path)
+        photo = EquipmentPhoto.objects.create(
+            equipment=equipment, caption=caption.strip()[:200], content_type=ctype,
+            size=len(content), sha256=digest, storage_path=str(rel), uploaded_by=actor)
+        record_event(actor, "equipment.photo_added", equipment, photo=photo.pk)
+    return photo
+
+
+def remove_photo(actor: Any, photo: EquipmentPhoto) -> None:
+    """Take a photo off its item; its file goes once no other item's photo is the same file."""
+    if not manages(actor, photo.equipment):
+        raise ActionRefused(_("Only the item's owner or site staff remove photos."),
+                            code="forbidden")
+    from pathlib import Path
+
+    from django.conf import settings
+
+    with transaction.atomic():
+        record_event(actor, "equipment.photo_removed", photo.equipment, photo=photo.pk)
+        rel = photo.storage_path
+        photo.delete()
+        if not EquipmentPhoto.objects.filter(storage_path=rel).exists():
+            path = Path(settings.MEDIA_ROOT) / rel
+            transaction.on_commit(lambda: path.unlink(missing_ok=True))

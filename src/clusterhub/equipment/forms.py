@@ -68,3 +68,8 @@ class CompleteForm(forms.Form):
 
 class OutcomeForm(forms.Form):
     outcome = forms.CharField(label=_("Outcome"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class PhotoForm(forms.Form):
+    photo = forms.FileField(label=_("Photo (PNG, JPEG, WebP)"))
+    caption = forms.CharField(label=_("Caption"), required=False, max_length=200)

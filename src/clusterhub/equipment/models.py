@@ -407,3 +407,31 @@ class Compensation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.owner_id} {self.period} {self.amount_krw}"
+
+
+class EquipmentPhoto(models.Model):
+    """A photo of an item, uploaded by its owner's or site's staff; stored outside the web root
+    by SHA-256 and served by a view."""
+
+    MAX_PER_ITEM = 12
+
+    equipment = models.ForeignKey(Equipment, on_delete=models.CASCADE, related_name="photos")
+    caption = models.CharField(_("caption"), max_length=200, blank=True)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    storage_path = models.CharField(max_length=200)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = _("photo")
+        constraints = [
+            models.UniqueConstraint(fields=["equipment", "sha256"], name="equipment_photo_once"),
+            models.CheckConstraint(condition=Q(size__gt=0), name="equipment_photo_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.equipment_id}: {self.caption or self.sha256[:12]}"

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,7 +27,7 @@ from clusterhub.support.queries import get_request_for_user
 
 from . import actions, availability, ical, metrics
 from .classification import label, majors
-from .forms import BookingForm, CompleteForm, OutcomeForm, ReasonForm
+from .forms import BookingForm, CompleteForm, OutcomeForm, PhotoForm, ReasonForm
 from .models import BookingStatus, Mode, Voucher
 from .queries import (
     approval_queue,
@@ -113,7 +116,63 @@ def detail(request: HttpRequest, key: str) -> HttpResponse:
         "item": item, "week": week, "classification": label(item.classification),
         "trained": trained, "manages": actions.manages(request.user, item),
         "can_book": role_of(request.user) in actions.BOOKER_ROLES,
+        "photos": list(item.photos.all()), "photo_form": PhotoForm(),
     })
+
+
+@login_required
+@require_POST
+def photo_upload(request: HttpRequest, key: str) -> HttpResponse:
+    """Add a photo (owner or site staff; others get 404 as if the form were not there)."""
+    item = get_equipment(key)
+    if not actions.manages(request.user, item):
+        raise Http404
+    form = PhotoForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for e in errors:
+                messages.error(request, str(e))
+        return redirect(item.get_absolute_url())
+    upload = form.cleaned_data["photo"]
+    if upload.size > settings.CLUSTERHUB_MAX_UPLOAD_BYTES:
+        messages.error(request, _("The file is larger than %(mb)d MB.") % {
+            "mb": settings.CLUSTERHUB_MAX_UPLOAD_BYTES // (1024 * 1024)})
+        return redirect(item.get_absolute_url())
+    try:
+        actions.add_photo(request.user, item, upload.name, upload.read(),
+                          form.cleaned_data.get("caption") or "")
+    except ActionRefused as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Photo added."))
+    return redirect(item.get_absolute_url())
+
+
+def photo(request: HttpRequest, key: str, pk: int) -> HttpResponseBase:
+    """A photo of a listed item (the registry is public); 404 for missing or another item's."""
+    item = get_equipment(key)
+    shot = item.photos.filter(pk=pk).first()
+    if shot is None:
+        raise Http404
+    path = Path(settings.MEDIA_ROOT) / shot.storage_path
+    if not path.is_file():
+        raise Http404
+    response = FileResponse(path.open("rb"), content_type=shot.content_type)
+    response["Cache-Control"] = "public, max-age=86400"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_POST
+def photo_remove(request: HttpRequest, key: str, pk: int) -> HttpResponse:
+    item = get_equipment(key)
+    shot = item.photos.filter(pk=pk).first()
+    if shot is None or not actions.manages(request.user, item):
+        raise Http404
+    actions.remove_photo(request.user, shot)
+    messages.success(request, _("Photo removed."))
+    return redirect(item.get_absolute_url())
 
 
 def _form_values(item: Any, form: BookingForm, user: Any) -> dict[str, Any]:
