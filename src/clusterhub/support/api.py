@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.http import Http404, HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import Field
 
@@ -165,7 +165,7 @@ def create_request(request: HttpRequest, payload: RequestIn) -> Any:
         fields=_fields(payload.fields), urgency=payload.urgency,
         consent_publish=payload.consent_publish, routed_to=_support_org(payload.routed_to),
     )
-    return 201, request_out(req)
+    return Status(201, request_out(req))
 
 
 @router.get("/requests", response=list[RequestOut], auth=bearer)
