@@ -57,6 +57,13 @@ def _kpi_scope(request: HttpRequest) -> list[str] | None:
     return [org.external_id] + ([org.parent.external_id] if org.parent_id else [])
 
 
+def _query_without_format(request: HttpRequest) -> str:
+    """The page's own filters, for its download links (each adds its `format`)."""
+    query = request.GET.copy()
+    query.pop("format", None)
+    return query.urlencode()
+
+
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     scope = _kpi_scope(request)
@@ -275,6 +282,20 @@ def typology_page(request: HttpRequest) -> HttpResponse:
     results = typology.classify(year, weights, threshold) if year else []
     classes = cfg["classes"]
     is_ko = (translation.get_language() or "").startswith("ko")
+    fmt = request.GET.get("format")
+    if fmt in ("csv", "xlsx"):
+        table = tabular.Table(
+            columns=[("id", _("Id")), ("name", _("Region")),
+                     ("industry", _("Industrial index")), ("st", _("S&T index")),
+                     ("class", _("Class")), ("instruments", _("Recommended instruments"))],
+            rows=[{"id": r.id, "name": r.name, "industry": round(r.industry, 4),
+                   "st": round(r.st, 4),
+                   "class": r.cls_info["name"] if is_ko else r.cls_info["name_en"],
+                   "instruments": "; ".join(r.cls_info["instruments"])} for r in results],
+            title=f"typology {year or ''}".strip())
+        return tabular.download(tabular.render(table, fmt), f"typology-{year or ''}", fmt)
+    if fmt:
+        raise Http404
     labels = {k: v["name"] if is_ko else v["name_en"]
               for k, v in classes.items()}
     order = ["industry_led", "self_sufficient", "selective_concentration", "rnd_centred"]
@@ -297,6 +318,7 @@ def typology_page(request: HttpRequest) -> HttpResponse:
         "classes": [(k, classes[k], labels[k], typology.CLASS_COLOURS[k]) for k in order],
         "indicators": [(k, v, weights.get(k, v["weight"])) for k, v in cfg["indicators"].items()],
         "threshold": threshold, "labels": labels, "cfg": cfg, "is_ko": is_ko,
+        "query": _query_without_format(request),
     })
 
 
@@ -355,9 +377,19 @@ def support_regions(request: HttpRequest) -> HttpResponse:
     if centre_id and centre is None:
         raise Http404
     rows = kpi.support_by_region(year_from, year_to, centre.pk if centre else None)
+    fmt = request.GET.get("format")
+    if fmt in ("csv", "xlsx"):
+        table = tabular.Table(
+            columns=[("closed_year", _("Year")), ("region__name", _("Region")),
+                     ("firms", _("Firms")), ("cases", _("Cases"))],
+            rows=rows, title="support by region")
+        return tabular.download(tabular.render(table, fmt), "support-by-region", fmt)
+    if fmt:
+        raise Http404
     years = sorted({r["closed_year"] for r in rows})
     totals = {y: (sum(r["firms"] for r in rows if r["closed_year"] == y),
                   sum(r["cases"] for r in rows if r["closed_year"] == y)) for y in years}
     return render(request, "analytics/support_regions.html", {
+        "query": _query_without_format(request),
         "rows": rows, "years": years, "totals": totals, "centre": centre,
         "centre_id": centre_id, "year_from": year_from or "", "year_to": year_to or ""})

@@ -193,6 +193,15 @@ def test_support_by_region(hub: Any, client_for: Any) -> None:
     assert client_for(hub.analyst).get("/analytics/support-by-region/",
                                        {"centre": "nope"}).status_code == 404
     assert client_for(hub.sme).get("/analytics/support-by-region/").status_code == 404
+    csv_body = client_for(hub.analyst).get("/analytics/support-by-region/",
+                                           {"centre": "kitech-busan", "format": "csv"})
+    lines = csv_body.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == "Year,Region,Firms,Cases"
+    assert lines[1:] == ["2025,경상북도,1,1", "2025,경상남도,1,2"]
+    xlsx = client_for(hub.analyst).get("/analytics/support-by-region/", {"format": "xlsx"})
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    assert client_for(hub.sme).get("/analytics/support-by-region/",
+                                   {"format": "csv"}).status_code == 404
 
 
 def test_cells_follow_the_records_and_the_sme_rule(db: Any, tmp_path: Any) -> None:

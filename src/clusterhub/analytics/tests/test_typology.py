@@ -82,3 +82,37 @@ def test_page_personas(indicators: None, hub: Any, client_for: Any, persona: str
         assert "산학연 공동연구법인 설립 지원" in html
     else:
         assert response.status_code == 404
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_download_what_the_page_shows(indicators: None, hub: Any, client_for: Any,
+                                      persona: str) -> None:
+    """CSV and XLSX of the classes with the page's own weights and threshold."""
+    import csv
+    import io
+
+    client = client_for(user_of(hub, persona))
+    url = reverse("analytics:typology")
+    response = client.get(url, {"year": 2004, "format": "csv"})
+    if persona == "anonymous":
+        assert response.status_code == 302
+        return
+    if persona not in READERS:
+        assert response.status_code == 404
+        return
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    expected = {r.id: r for r in typology.classify(2004)}
+    assert {row["Id"]: row["Class"] for row in rows} == {
+        i: r.cls_info["name_en"] for i, r in expected.items()}
+    ulsan = typology.config()["seed_examples"]["ulsan"]
+    assert next(r for r in rows if r["Id"] == ulsan)["Class"] == "Industry-led"
+    weighted = client.get(url, {"year": 2004, "w_rnd_spending": "0", "format": "csv"})
+    st = {row["Id"]: float(row["S&T index"]) for row in
+          csv.DictReader(io.StringIO(weighted.content.decode("utf-8-sig")))}
+    assert st == {i: round(r.st, 4) for i, r in
+                  ((r.id, r) for r in typology.classify(2004, {"rnd_spending": 0.0}))}
+    xlsx = client.get(url, {"year": 2004, "format": "xlsx"})
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    assert client.get(url, {"year": 2004, "format": "pdfx"}).status_code == 404
+    page = client.get(url, {"year": 2004}).content.decode()
+    assert "year=2004&amp;format=csv" in page
