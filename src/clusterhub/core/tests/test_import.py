@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.test.utils import CaptureQueriesContext
 
 from clusterhub.core.importing import RecordError, import_files
 from clusterhub.core.models import (
@@ -347,3 +348,25 @@ def test_clusterhub_import_console_command(
     main(["clusterhub", "import", str(valid_file)])
     assert "imported 12 records" in capsys.readouterr().out
     assert Organisation.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_a_large_import_refreshes_the_planner_statistics(tmp_path, monkeypatch):
+    """On PostgreSQL, tables an import filled with 1,000+ records are analysed before commit."""
+    from django.db import connection
+
+    from clusterhub.core import importing
+
+    monkeypatch.setattr(importing, "ANALYZE_AFTER", 3)
+    lines = [{"type": "region", "id": f"9{i}", "name": f"시험도{i}", "short_name": f"시{i}",
+              "name_en": f"Test {i}"}
+             for i in range(4)]
+    path = tmp_path / "regions.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in lines))
+    with CaptureQueriesContext(connection) as queries:
+        importing.import_files([path])
+    analysed = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("ANALYZE")]
+    if connection.vendor == "postgresql":
+        assert analysed == ['ANALYZE "core_region"']
+    else:
+        assert analysed == []
