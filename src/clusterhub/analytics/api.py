@@ -18,6 +18,7 @@ from clusterhub.core.api_auth import bearer
 from clusterhub.core.models import Organisation, role_of
 
 from . import actions, incentives, kpi, programmes, typology
+from .access import kpi_scope
 from .models import IncentiveRun, Programme
 
 router = Router(tags=["analytics"])
@@ -36,8 +37,12 @@ def kpi_report(request: HttpRequest, institution: str = "", year_from: int | Non
                year_to: int | None = None) -> Any:
     """`{"<institution>": {"<year>": {"<metric>": number or null}}}` (as `clusterhub report
     kpi --format json`); `institution` takes comma-separated organisation ids."""
-    _reader(request)
+    scope = kpi_scope(request.auth)  # type: ignore[attr-defined]
     insts = [i for i in institution.split(",") if i] or None
+    if scope is not None:  # an expert: their own organisation and its parent institute only
+        if insts is not None and not set(insts) <= set(scope):
+            raise Http404
+        insts = insts or scope
     try:
         return kpi.compute(insts, year_from, year_to).as_json()
     except ValueError as exc:

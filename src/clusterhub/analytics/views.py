@@ -23,6 +23,7 @@ from clusterhub.core.actions import ActionRefused
 from clusterhub.core.models import Organisation, Region
 
 from . import actions, incentives, kpi, network, programmes, typology
+from .access import kpi_scope
 from .models import IncentiveRun, Programme
 from .reports import kpi_table
 
@@ -45,16 +46,7 @@ def _filters(request: HttpRequest) -> tuple[int | None, int | None]:
 
 
 def _kpi_scope(request: HttpRequest) -> list[str] | None:
-    """The institutions whose KPIs the user may see: all for readers (None); for an expert,
-    their own organisation and its parent institute; everyone else 404."""
-    role = require_role(request.user, *READERS, "expert")
-    if role != "expert":
-        return None
-    expert = getattr(request.user, "expert", None)
-    org = expert.organisation if expert is not None else None
-    if org is None:
-        raise Http404
-    return [org.external_id] + ([org.parent.external_id] if org.parent_id else [])
+    return kpi_scope(request.user)
 
 
 def _query_without_format(request: HttpRequest) -> str:

@@ -37,9 +37,23 @@ def test_kpi_unknown_institution(hub: Any, api_for: Any) -> None:
 @pytest.mark.parametrize("persona", API_PERSONAS)
 def test_personas(hub: Any, api_for: Any, persona: str) -> None:
     client = api_for(user_of(hub, persona))
-    for url in ("/api/v1/analytics/kpi", "/api/v1/analytics/incentives/2025",
-                "/api/v1/analytics/typology?year=2004"):
+    for url in ("/api/v1/analytics/incentives/2025", "/api/v1/analytics/typology?year=2004"):
         assert client.get(url).status_code == (200 if persona in READERS else 404), url
+    # Experts read their own institute's KPIs, as on the web.
+    kpi_readers = {*READERS, "expert", "other_expert"}
+    assert client.get("/api/v1/analytics/kpi").status_code == \
+        (200 if persona in kpi_readers else 404)
+
+
+def test_an_expert_reads_only_their_own_institutes_kpis(seed_records: Any, hub: Any,
+                                                        api_for: Any) -> None:
+    org = hub.expert_user.expert.organisation
+    own = [org.external_id] + ([org.parent.external_id] if org.parent_id else [])
+    client = api_for(hub.expert_user)
+    assert set(client.get("/api/v1/analytics/kpi").json()) <= set(own)
+    assert client.get("/api/v1/analytics/kpi", {"institution": "keri"}).status_code == 404
+    assert client.get("/api/v1/analytics/kpi",
+                      {"institution": own[-1]}).status_code == 200
 
 
 def test_anonymous_is_401(db: Any, api_for: Any) -> None:
