@@ -158,11 +158,6 @@ def list_equipment(request: HttpRequest, q: str = "", region: str = "", classifi
     return Mapped(equipment_list(q, region, classification, mode), equipment_out)
 
 
-@router.get("/equipment/{key}", response=EquipmentOut)
-def get_item(request: HttpRequest, key: str) -> Any:
-    return equipment_out(get_equipment(key))
-
-
 class Window(Schema):
     start: datetime | None = Field(default=None, alias="from")
     end: datetime | None = Field(default=None, alias="to")
@@ -179,6 +174,48 @@ def window(start: datetime | None, end: datetime | None) -> tuple[datetime, date
     if end - start > timedelta(days=62):
         raise ActionRefused("at most 62 days at once", "to", code="invalid")
     return start, end
+
+
+class FreeItemOut(Schema):
+    equipment: str
+    name: str
+    site: str
+    region: str | None
+    free_hours: float
+    free: list[IntervalOut]
+
+
+MAX_FREE_ITEMS = 500
+
+
+@router.get("/equipment/free", response=list[FreeItemOut])
+def free_equipment(request: HttpRequest, w: Query[Window], q: str = "", region: str = "",
+                   classification: str = "", mode: str = "", minutes: int = 0) -> Any:
+    """Which items (filtered as the registry) have free time in [from, to), each with its free
+    intervals; `minutes`: only items with one free interval at least that long. At most 500
+    items are looked at (narrow the filters for more)."""
+    start, end = window(w.start, w.end)
+    if not 0 <= minutes <= 62 * 24 * 60:
+        raise ActionRefused("minutes must be between 0 and 89,280", "minutes", code="invalid")
+    items = list(equipment_list(q, region, classification, mode)[:MAX_FREE_ITEMS])
+    need = timedelta(minutes=minutes)
+    out = []
+    for item, cal in zip(items, availability.calendars(items, start, end), strict=True):
+        free = [(a, b) for a, b in cal.free if b - a >= need and b > a]
+        if not free:
+            continue
+        out.append({
+            "equipment": item.external_id, "name": item.name, "site": item.site.name,
+            "region": item.site.region.short_name if item.site.region is not None else None,
+            "free_hours": round(sum((b - a).total_seconds() for a, b in free) / 3600, 2),
+            "free": [{"start": a, "end": b} for a, b in free],
+        })
+    return out
+
+
+@router.get("/equipment/{key}", response=EquipmentOut)
+def get_item(request: HttpRequest, key: str) -> Any:
+    return equipment_out(get_equipment(key))
 
 
 @router.get("/equipment/{key}/availability", response=AvailabilityOut)

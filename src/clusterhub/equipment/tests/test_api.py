@@ -178,3 +178,34 @@ def test_a_booking_cannot_link_to_someone_elses_or_another_kind_of_request(
     assert r.status_code == 422 and r.json()["field"] == "support_request"
     assert not Booking.objects.exists()
     assert not guidance.events.filter(action="booking").exists()
+
+
+def test_which_items_are_free(client: Any, hub: Any, machine: Any,
+                              django_assert_max_num_queries: Any) -> None:
+    from .factories import EquipmentFactory
+
+    busy_all_day = EquipmentFactory(external_id="cmm-2", owner=hub.institute, site=hub.centre,
+                                    requires_approval=False, setup_minutes=0, cleanup_minutes=0)
+    actions.request_booking(hub.sme, machine, start=seoul(4, 10), end=seoul(4, 12))
+    actions.request_booking(hub.sme, busy_all_day, start=seoul(4, 9), end=seoul(4, 17),
+                            mode="analysis")
+    window = {"from": "2030-03-04T00:00:00+09:00", "to": "2030-03-05T00:00:00+09:00"}
+    with django_assert_max_num_queries(8):  # the same few queries for any number of items
+        r = client.get("/api/v1/equipment/free", window)
+    assert r.status_code == 200
+    by_id = {row["equipment"]: row for row in r.json()}
+    # cmm-1: 09:00-18:00 Seoul minus 10:00-12:00 and its 15-minute buffers, leaving room for a
+    # new booking's own buffers: it may run 09:00-09:30 or 12:30-18:00.
+    assert by_id["cmm-1"]["free"] == [
+        {"start": "2030-03-04T00:00:00Z", "end": "2030-03-04T00:30:00Z"},
+        {"start": "2030-03-04T03:30:00Z", "end": "2030-03-04T09:00:00Z"}]
+    assert by_id["cmm-1"]["free_hours"] == 6.0 and by_id["cmm-1"]["region"] == "경남"
+    assert by_id["cmm-2"]["free_hours"] == 1.0  # 17:00-18:00 only
+    two_hours = client.get("/api/v1/equipment/free", {**window, "minutes": 120}).json()
+    assert [row["equipment"] for row in two_hours] == ["cmm-1"]
+    assert [row["free"] for row in two_hours][0] == [
+        {"start": "2030-03-04T03:30:00Z", "end": "2030-03-04T09:00:00Z"}]
+    bad = client.get("/api/v1/equipment/free", {**window, "minutes": -5})
+    assert bad.status_code == 422 and bad.json()["field"] == "minutes"
+    naive = client.get("/api/v1/equipment/free", {"from": "2030-03-04T00:00:00"})
+    assert naive.status_code == 422 and naive.json()["field"] == "from"
