@@ -338,6 +338,20 @@ def programmes_page(request: HttpRequest) -> HttpResponse:
                 error = _("Unknown organisation id: %(id)s") % {"id": org_id}
             else:
                 fits = programmes.fit(org, budget)
+    fmt = request.GET.get("format")
+    if fmt in ("csv", "xlsx"):
+        columns = [("external_id", _("Id")), ("name", _("Programme")), ("target", _("Target")),
+                   ("size", _("Size")), ("funding", _("Funding")), ("content", _("Content")),
+                   ("gov_share", _("Government share")), ("local_share", _("Local share")),
+                   ("private_share", _("Firm share")),
+                   ("public_cap_mkrw", _("Public cap (M KRW)")), ("source", _("Source"))]
+        table = tabular.Table(
+            columns=columns,
+            rows=list(Programme.objects.values(*[k for k, _label in columns])),
+            title=_("Programme catalogue"))
+        return tabular.download(tabular.render(table, fmt), "programmes", fmt)
+    if fmt:
+        raise Http404
     return render(request, "analytics/programmes.html", {
         "catalogue": Programme.objects.all(), "fits": fits, "org": org, "org_id": org_id,
         "budget": budget_raw, "error": error, "is_sme": role == "sme",
@@ -351,12 +365,29 @@ def network_page(request: HttpRequest) -> HttpResponse:
     g = network.build(year_to)
     ind = network.indicators(g)
     rows = network.growth(g)
+    fmt = request.GET.get("format")
+    if fmt in ("csv", "xlsx"):
+        growth = tabular.Table(
+            columns=[("year", _("Year")), ("nodes", _("Nodes")), ("edges", _("Links")),
+                     ("density", _("Density")), ("components", _("Components"))],
+            rows=rows, title=_("Growth per year"))
+        if fmt == "csv":
+            return tabular.download(tabular.to_csv(growth), "network-growth", fmt)
+        ranked = [tabular.Table(columns=[("rank", "#"), ("name", _("Name")), ("value", title)],
+                                rows=[{"rank": i, "name": n, "value": v}
+                                      for i, (n, v) in enumerate(pairs, 1)], title=title)
+                  for title, pairs in [(_("Brokers (betweenness)"), ind.brokers),
+                                       (_("Most connected (degree centrality)"), ind.central)]]
+        return tabular.download(tabular.to_xlsx(growth, *ranked), "network", fmt)
+    if fmt:
+        raise Http404
     chart = charts.line_chart(
         _("Growth of the collaboration network"), [str(r["year"]) for r in rows],
         [(_("Organisations and experts"), [r["nodes"] for r in rows]),
          (_("Links"), [r["edges"] for r in rows])]) if rows else ""
-    return render(request, "analytics/network.html", {"ind": ind, "growth": rows,
-                                                      "chart": chart, "year_to": year_to or ""})
+    return render(request, "analytics/network.html", {
+        "ind": ind, "growth": rows, "chart": chart, "year_to": year_to or "",
+        "query": _query_without_format(request)})
 
 
 @login_required

@@ -57,3 +57,25 @@ def test_page_personas(hub: Any, client_for: Any, persona: str) -> None:
         assert response.status_code == 200 and hub.expert.name in response.content.decode()
     else:
         assert response.status_code == 404
+
+
+def test_download_what_the_page_shows(hub: Any, client_for: Any) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    advance(hub, new_request(hub), "in_progress")
+    client = client_for(hub.analyst)
+    url = reverse("analytics:network")
+    assert "format=csv" in client.get(url).content.decode()
+    rows = network.growth(network.build())
+    csv = client.get(url, {"format": "csv"})
+    assert csv.status_code == 200 and csv["Content-Type"].startswith("text/csv")
+    lines = csv.content.decode("utf-8-sig").splitlines()
+    assert len(lines) == 1 + len(rows) and lines[1].startswith(f"{rows[0]['year']},")
+    book = load_workbook(io.BytesIO(client.get(url, {"format": "xlsx"}).content))
+    assert len(book.sheetnames) == 3
+    brokers = book[book.sheetnames[1]]
+    assert brokers.cell(row=2, column=2).value == hub.expert.name
+    assert client.get(url, {"format": "pdfx"}).status_code == 404
+    assert client_for(hub.sme).get(url, {"format": "csv"}).status_code == 404

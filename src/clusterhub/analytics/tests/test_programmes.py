@@ -93,3 +93,21 @@ def test_sme_member_searches_for_own_firm(catalogue: None, hub: Any, client_for:
     html = client_for(hub.sme).get(reverse("analytics:programmes"),
                                    {"budget": "40"}).content.decode()
     assert hub.firm.name in html and "cap reached" in html
+
+
+def test_catalogue_downloads(catalogue: None, hub: Any, client_for: Any) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    url = reverse("analytics:programmes")
+    csv = client_for(hub.analyst).get(url, {"format": "csv"})
+    assert csv.status_code == 200
+    lines = csv.content.decode("utf-8-sig").splitlines()
+    assert len(lines) == 1 + Programme.objects.count() == 10
+    book = load_workbook(io.BytesIO(client_for(hub.sme).get(url, {"format": "xlsx"}).content))
+    sheet = book[book.sheetnames[0]]
+    first = Programme.objects.order_by("position", "pk").first()
+    names = [sheet.cell(row=r, column=2).value for r in range(2, sheet.max_row + 1)]
+    assert first is not None and first.name in names
+    assert client_for(hub.analyst).get(url, {"format": "pdfx"}).status_code == 404
